@@ -1,0 +1,1 @@
+"""Built-in YAML recipes (installed as the package ``dataprep.recipes``)."""

@@ -1,0 +1,110 @@
+"""Command line: ``dataprep filter`` and ``dataprep stages``. Thin: parse, build, run, print.
+
+User errors (bad config, bad input, bad output path) print one line and exit with status 1.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import click
+
+from dataprep import __version__, registry
+from dataprep.config import build_stages, load_recipe
+from dataprep.errors import DataprepError
+from dataprep.io.writer import SHARD_FORMATS
+from dataprep.pipeline import Pipeline, RunResult
+
+
+def builtin_recipe(relative: str) -> Path:
+    """Path of a recipe shipped with the package (the repository's ``configs/`` folder)."""
+    return Path(str(resources.files("dataprep.recipes").joinpath(relative)))
+
+
+def _summary(result: RunResult) -> str:
+    rows = [("stage", "in", "rejected", "out", "top reason", "seconds")]
+    for stats in result.stages:
+        top = stats.reasons.most_common(1)
+        reason = f"{top[0][0]} ({top[0][1]})" if top else "-"
+        rows.append(
+            (
+                stats.name,
+                f"{stats.rows_in:,}",
+                f"{stats.rows_rejected:,}",
+                f"{stats.rows_in - stats.rows_rejected:,}",
+                reason,
+                f"{stats.seconds:.2f}",
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    lines.append(
+        f"\n{result.rows_in:,} rows in: {result.rows_kept:,} kept in {result.out_dir / 'data'}, "
+        f"{result.rows_rejected:,} rejected in {result.out_dir / 'rejected'}"
+    )
+    return "\n".join(lines)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="dataprep")
+def main() -> None:
+    """dataprep: make LLM training data-efficient.
+
+    Reads JSONL, Parquet, Arrow or saved Hugging Face datasets and writes an Arrow dataset
+    (OUT/data) plus every rejected row with its reason (OUT/rejected).
+    """
+
+
+@main.command("filter")
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@click.option("-o", "--output", "output", required=True, type=click.Path(), help="Output folder.")
+@click.option(
+    "-c", "--config", "config", type=click.Path(), default=None,
+    help="YAML recipe (default: configs/filter/default.yaml).",
+)
+@click.option("--text-column", default=None, help="Column holding the text [text].")
+@click.option("--id-column", default=None, help="Column holding unique ids, generated when absent [id].")
+@click.option("--num-proc", default=1, show_default=True, type=click.IntRange(1), help="Worker processes.")
+@click.option("--batch-rows", default=None, type=click.IntRange(1), help="Rows per record batch [8192].")
+@click.option("--shard-format", type=click.Choice(SHARD_FORMATS), default=None, help="Arrow IPC stream (datasets.save_to_disk layout) or file format [stream].")
+@click.option("--overwrite", is_flag=True, help="Replace an existing output folder.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars and no summary table.")
+def filter_command(inputs, output, config, text_column, id_column, num_proc, batch_rows, shard_format, overwrite, quiet):
+    """Deduplicate and quality-filter INPUT files (JSONL[.gz|.zst], Parquet, Arrow, or a
+    datasets.save_to_disk folder; globs and directories work) into OUTPUT."""
+    try:
+        recipe_path = Path(config) if config else builtin_recipe("filter/default.yaml")
+        recipe = load_recipe(recipe_path)
+        stages = build_stages(recipe["stages"])
+        pipeline = Pipeline(
+            stages,
+            num_proc=num_proc,
+            batch_rows=batch_rows or recipe.get("batch_rows", 8192),
+            max_shard_bytes=recipe.get("max_shard_bytes", 256 << 20),
+            shard_format=shard_format or recipe.get("shard_format", "stream"),
+            progress=not quiet,
+            config={"recipe": str(recipe_path), **recipe},
+        )
+        result = pipeline.run(
+            list(inputs),
+            output,
+            text_column=text_column or recipe.get("text_column", "text"),
+            id_column=id_column or recipe.get("id_column", "id"),
+            overwrite=overwrite,
+        )
+    except DataprepError as error:
+        raise click.ClickException(str(error)) from None
+    if not quiet:
+        click.echo(_summary(result))
+
+
+@main.command("stages")
+def stages_command() -> None:
+    """List every registered stage with its parameters and defaults."""
+    for name in registry.available():
+        cls = registry.get(name)
+        stage = cls()
+        params = ", ".join(f"{k}={v!r}" for k, v in stage.get_params().items())
+        click.echo(f"{name} ({cls.kind}): {params}")

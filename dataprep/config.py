@@ -1,0 +1,91 @@
+"""YAML recipe -> stages. No algorithm code here.
+
+A recipe::
+
+    text_column: text          # optional; the CLI's --text-column wins
+    id_column: id              # optional
+    batch_rows: 8192           # optional
+    stages:
+      - gopher_quality: {}     # a stage with its default parameters
+      - minhash_dedup:
+          threshold: 0.85
+      - exact_dedup            # a bare name works too
+
+Every stage name and parameter is checked before any data is read.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from dataprep import registry
+from dataprep.errors import ConfigError
+from dataprep.stage import Stage
+
+RECIPE_KEYS = ("stages", "text_column", "id_column", "batch_rows", "max_shard_bytes", "shard_format")
+
+
+def _did_you_mean(word: str, options: list[str]) -> str:
+    close = difflib.get_close_matches(word, options, n=1)
+    return f" Did you mean {close[0]!r}?" if close else ""
+
+
+def load_recipe(path: str | Path) -> dict[str, Any]:
+    """Read and shape-check a YAML recipe file."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or error
+        raise ConfigError(f"{path}:{where} is not valid YAML: {problem}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: a recipe is a mapping with a 'stages' list")
+    for key in data:
+        if key not in RECIPE_KEYS:
+            hint = _did_you_mean(str(key), list(RECIPE_KEYS))
+            raise ConfigError(f"{path}: unknown key {key!r}.{hint} Known keys: {', '.join(RECIPE_KEYS)}.")
+    if not isinstance(data.get("stages"), list) or not data["stages"]:
+        raise ConfigError(f"{path}: 'stages' must be a non-empty list of stages")
+    return data
+
+
+def build_stage(name: str, params: dict[str, Any] | None) -> Stage:
+    """Construct a registered stage, rejecting unknown parameters with a did-you-mean."""
+    cls = registry.get(name)
+    params = params or {}
+    if not isinstance(params, dict):
+        raise ConfigError(f"The parameters of {name} must be a mapping. Got {params!r} instead.")
+    known = cls.param_names()
+    for key in params:
+        if key not in known:
+            hint = _did_you_mean(str(key), known)
+            listed = ", ".join(known) or "none"
+            raise ConfigError(f"{name} has no parameter {key!r}.{hint} Its parameters: {listed}.")
+    stage = cls(**params)
+    stage.check_params()
+    return stage
+
+
+def build_stages(entries: list[Any]) -> list[Stage]:
+    """Stages from the recipe's ``stages`` list (each a name or a one-key mapping)."""
+    stages = []
+    for position, entry in enumerate(entries, start=1):
+        if isinstance(entry, str):
+            stages.append(build_stage(entry, None))
+        elif isinstance(entry, dict) and len(entry) == 1:
+            ((name, params),) = entry.items()
+            stages.append(build_stage(str(name), params))
+        else:
+            raise ConfigError(
+                f"Stage #{position} must be a stage name or a mapping of one name to its "
+                f"parameters. Got {entry!r} instead."
+            )
+    return stages

@@ -1,0 +1,1 @@
+"""Exact, near-duplicate (MinHash LSH) and semantic deduplication."""

@@ -1,0 +1,257 @@
+"""Near-duplicate detection with MinHash LSH over the whole corpus.
+
+Fit: each batch's alive rows get MinHash signatures (``num_perm`` permutations of hashed word
+``ngram`` shingles, lowercased by default) and one bucket key per LSH band. Rows that share a
+bucket in any band are candidate pairs; candidates are verified (default: estimated Jaccard from
+the full signatures must reach ``threshold``); verified pairs are joined into clusters by
+union-find (connected components over the whole corpus, not greedy first match). One row per
+cluster is kept: the first in input order, or the one with the highest ``keep_highest`` value.
+The others get reason ``near_duplicate``; all members get ``dp_dup_cluster`` = the kept row's
+row number. Documents with no token never match anything.
+
+Memory during fit: 8 * (bands + 1) bytes per alive row (72 + 8 bytes at the defaults, bands=9),
+plus 8 bytes per row with ``keep_highest``. Signatures for verification (4 * num_perm bytes per
+row) and exact shingle sets are spilled to the run's work folder on disk, not held in memory.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from dataprep.dedup import lsh
+from dataprep.dedup.minhash_kernels import (
+    band_hashes,
+    jaccard,
+    permutation_seeds,
+    shingle_hashes,
+    signatures,
+)
+from dataprep.errors import ConfigError
+from dataprep.params import check_bool, check_choice, check_number, check_string
+from dataprep.registry import register
+from dataprep.stage import DUP_CLUSTER, ROW_COLUMN, Selector
+
+VERIFY_MODES = ("signature", "exact", "none")
+PAIR_CHUNK = 1 << 20
+
+
+@register
+class MinHashDedup(Selector):
+    """Reject near-duplicates found by MinHash LSH.
+
+    ngram: words per shingle (default 5).
+    num_perm: hash permutations per signature (default 128).
+    threshold: Jaccard similarity at which two documents are duplicates (default 0.8).
+    bands / rows: LSH banding; null (default) picks the pair minimizing the weighted false
+        positive and false negative probability, as datasketch does.
+    fp_weight / fn_weight: weights of that choice (default 0.5 / 0.5).
+    lowercase: lowercase text before shingling (default True).
+    verify: how candidate pairs are confirmed: 'signature' (estimated Jaccard from all
+        num_perm values >= threshold, default), 'exact' (true Jaccard of the shingle sets
+        >= threshold), or 'none' (every candidate pair is a duplicate).
+    keep_highest: a numeric column; keep the cluster member with its highest value (ties: the
+        first in input order). Default null keeps the first in input order.
+    seed: seed of the hash permutations (default 42).
+    """
+
+    name = "minhash_dedup"
+    version = 1
+
+    def __init__(
+        self,
+        *,
+        ngram: int = 5,
+        num_perm: int = 128,
+        threshold: float = 0.8,
+        bands: int | None = None,
+        rows: int | None = None,
+        fp_weight: float = 0.5,
+        fn_weight: float = 0.5,
+        lowercase: bool = True,
+        verify: str = "signature",
+        keep_highest: str | None = None,
+        seed: int = 42,
+    ) -> None:
+        self.ngram = ngram
+        self.num_perm = num_perm
+        self.threshold = threshold
+        self.bands = bands
+        self.rows = rows
+        self.fp_weight = fp_weight
+        self.fn_weight = fn_weight
+        self.lowercase = lowercase
+        self.verify = verify
+        self.keep_highest = keep_highest
+        self.seed = seed
+
+    def check_params(self) -> None:
+        check_number(self.name, "ngram", self.ngram, low=1, integer=True)
+        check_number(self.name, "num_perm", self.num_perm, low=2, high=4096, integer=True)
+        check_number(self.name, "threshold", self.threshold, low=0, high=1, low_open=True)
+        check_number(self.name, "bands", self.bands, low=1, integer=True, allow_none=True)
+        check_number(self.name, "rows", self.rows, low=1, integer=True, allow_none=True)
+        check_number(self.name, "fp_weight", self.fp_weight, low=0, high=1)
+        check_number(self.name, "fn_weight", self.fn_weight, low=0, high=1)
+        check_bool(self.name, "lowercase", self.lowercase)
+        check_choice(self.name, "verify", self.verify, VERIFY_MODES)
+        check_string(self.name, "keep_highest", self.keep_highest, allow_none=True)
+        check_number(self.name, "seed", self.seed, low=0, integer=True)
+        if (self.bands is None) != (self.rows is None):
+            raise ConfigError("minhash_dedup needs both 'bands' and 'rows', or neither.")
+        if self.bands is not None and self.bands * self.rows > self.num_perm:
+            raise ConfigError(
+                f"minhash_dedup: bands * rows must be at most num_perm ({self.num_perm}). "
+                f"Got {self.bands} * {self.rows} instead."
+            )
+
+    def check_columns(self, columns: list[str]) -> None:
+        if self.keep_highest is not None and self.keep_highest not in columns:
+            raise ConfigError(
+                f"The 'keep_highest' parameter of minhash_dedup names column "
+                f"{self.keep_highest!r}, which the data does not have ({', '.join(columns)})."
+            )
+
+    @property
+    def banding(self) -> tuple[int, int]:
+        """(bands, rows) in use."""
+        if self.bands is not None:
+            return self.bands, self.rows
+        return lsh.optimal_bands_rows(self.threshold, self.num_perm, self.fp_weight, self.fn_weight)
+
+    def output_columns(self) -> dict[str, pa.DataType]:
+        return {DUP_CLUSTER: pa.int64()}
+
+    def _texts(self, batch: pa.RecordBatch) -> pa.Array:
+        texts = batch.column(self.context.text_column)
+        return pc.utf8_lower(texts) if self.lowercase else texts
+
+    def fit_state(self, batch: pa.RecordBatch) -> dict:
+        texts = self._texts(batch)
+        seeds = permutation_seeds(self.num_perm, self.seed)
+        sigs, shingle_counts = signatures(texts, self.ngram, seeds)
+        has_shingles = shingle_counts > 0
+        bands, rows = self.banding
+        state = {
+            "rows": batch.column(ROW_COLUMN).to_numpy()[has_shingles],
+            "bands": band_hashes(sigs[has_shingles], bands, rows),
+        }
+        if self.verify == "signature":
+            state["signatures"] = sigs[has_shingles]
+        elif self.verify == "exact":
+            sets = shingle_hashes(texts.filter(pa.array(has_shingles)), self.ngram)
+            state["shingle_lengths"] = np.array([len(s) for s in sets], dtype=np.int64)
+            state["shingles"] = np.concatenate(sets) if sets else np.empty(0, np.uint32)
+        if self.keep_highest is not None:
+            column = batch.column(self.keep_highest).cast(pa.float64())
+            values = pc.fill_null(column, -np.inf).to_numpy(zero_copy_only=False)
+            state["priority"] = values[has_shingles]
+        return state
+
+    def fit(self, states: Iterable[dict]) -> None:
+        spill_dir = Path(self.context.work_dir or tempfile.mkdtemp(prefix="dataprep-minhash-"))
+        with _Spill(spill_dir / f"{self.name}.signatures") as sig_file, _Spill(
+            spill_dir / f"{self.name}.shingles"
+        ) as shingle_file:
+            row_parts, band_parts, priority_parts, length_parts = [], [], [], []
+            for state in states:
+                row_parts.append(state["rows"])
+                band_parts.append(state["bands"])
+                priority_parts.append(state.get("priority", np.empty(0)))
+                length_parts.append(state.get("shingle_lengths", np.empty(0, np.int64)))
+                sig_file.append(state.get("signatures"))
+                shingle_file.append(state.get("shingles"))
+        rows = _concat(row_parts, np.int64)
+        n = len(rows)
+        pairs = lsh.candidate_pairs(_concat(band_parts, np.uint64, (0, self.banding[0])))
+        self.candidate_pairs_ = len(pairs)
+        if self.verify == "signature" and len(pairs):
+            sigs = sig_file.open(np.uint32, (n, self.num_perm))
+            pairs = pairs[_signature_similarity(sigs, pairs) >= self.threshold]
+        elif self.verify == "exact" and len(pairs):
+            shingles = shingle_file.open(np.uint32, (-1,))
+            ends = np.cumsum(_concat(length_parts, np.int64))
+            pairs = pairs[_exact_similarity(shingles, ends, pairs) >= self.threshold]
+        self.verified_pairs_ = len(pairs)
+        sig_file.remove()
+        shingle_file.remove()
+        labels = lsh.connected_components(n, pairs)
+        keep = _representatives(labels, _concat(priority_parts, np.float64) if self.keep_highest else None)
+        in_cluster = np.bincount(labels, minlength=n)[labels] > 1
+        rejected = in_cluster & (keep[labels] != np.arange(n))
+        self.clusters_ = int(np.unique(labels[in_cluster]).size)
+        self._set_rejections(rows[rejected], np.zeros(rejected.sum(), np.int16), ["near_duplicate"])
+        self._set_row_values(DUP_CLUSTER, rows[in_cluster], rows[keep[labels[in_cluster]]])
+
+
+def _concat(parts: list[np.ndarray], dtype, empty_shape=(0,)) -> np.ndarray:
+    parts = [p for p in parts if len(p)]
+    return np.concatenate(parts).astype(dtype, copy=False) if parts else np.empty(empty_shape, dtype)
+
+
+def _representatives(labels: np.ndarray, priority: np.ndarray | None) -> np.ndarray:
+    """For each component label (a position), the position of the member to keep."""
+    n = len(labels)
+    positions = np.arange(n)
+    if priority is None:
+        return labels.copy()  # labels are the smallest position, i.e. first in input order
+    # Highest priority first, then the earliest position; the first per label wins.
+    order = np.lexsort((positions, -priority, labels))
+    first = np.ones(n, dtype=bool)
+    first[1:] = labels[order][1:] != labels[order][:-1]
+    keep = np.empty(n, dtype=np.int64)
+    keep[labels[order][first]] = order[first]
+    return keep
+
+
+def _signature_similarity(sigs: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+    out = np.empty(len(pairs))
+    for start in range(0, len(pairs), PAIR_CHUNK):
+        chunk = pairs[start : start + PAIR_CHUNK]
+        out[start : start + len(chunk)] = (sigs[chunk[:, 0]] == sigs[chunk[:, 1]]).mean(axis=1)
+    return out
+
+
+def _exact_similarity(shingles: np.ndarray, ends: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+    starts = np.concatenate([[0], ends[:-1]])
+    return np.array(
+        [
+            jaccard(shingles[starts[i] : ends[i]], shingles[starts[j] : ends[j]])
+            for i, j in pairs.tolist()
+        ]
+    )
+
+
+class _Spill:
+    """Append-only array file in the work folder; read back as a read-only memory map."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._file = None
+
+    def __enter__(self) -> _Spill:
+        return self
+
+    def append(self, values: np.ndarray | None) -> None:
+        if values is None:
+            return
+        if self._file is None:
+            self._file = open(self.path, "wb")  # noqa: SIM115 - closed in __exit__
+        self._file.write(np.ascontiguousarray(values).tobytes())
+
+    def __exit__(self, *exc) -> None:
+        if self._file is not None:
+            self._file.close()
+
+    def remove(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+    def open(self, dtype, shape: tuple[int, ...]) -> np.ndarray:
+        if not self.path.exists() or self.path.stat().st_size == 0:
+            return np.empty((0, *shape[1:]) if shape[0] != -1 else 0, dtype=dtype)
+        return np.memmap(self.path, dtype=dtype, mode="r", shape=None if shape == (-1,) else shape)

@@ -1,0 +1,179 @@
+"""Native (numba) kernels for MinHash: tokenize, shingle, hash and take minima over a whole
+batch at once, straight from the Arrow string buffers (no Python object per document).
+
+Tokens are maximal runs of non-whitespace bytes (ASCII whitespace: space, \\t, \\n, \\v, \\f,
+\\r). A shingle is ``ngram`` consecutive tokens; a document with fewer tokens than ``ngram``
+has one shingle made of all its tokens; a document with no token has no shingle. Shingles are
+hashed to 32 bits; permutation ``p`` maps a shingle hash ``x`` to ``fmix32(x ^ seed[p])``
+(MurmurHash3's finalizer, a bijection on 32-bit values), and the signature keeps the minimum
+per permutation. ``shingle_hashes`` is the exact reference used for Jaccard verification.
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+import pyarrow as pa
+
+_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME = np.uint64(0x100000001B3)
+_COMBINE = np.uint64(0x9E3779B97F4A7C15)
+EMPTY = np.uint32(0xFFFFFFFF)
+
+
+@nb.njit(inline="always")
+def _fmix64(h):
+    h ^= h >> np.uint64(33)
+    h *= np.uint64(0xFF51AFD7ED558CCD)
+    h ^= h >> np.uint64(33)
+    h *= np.uint64(0xC4CEB9FE1A85EC53)
+    h ^= h >> np.uint64(33)
+    return h
+
+
+@nb.njit(inline="always")
+def _fmix32(h):
+    # numba widens uint32 products, so cut every product back to 32 bits explicitly.
+    h = np.uint32(h ^ (h >> np.uint32(16)))
+    h = np.uint32((h * np.uint32(0x85EBCA6B)) & np.uint32(0xFFFFFFFF))
+    h = np.uint32(h ^ (h >> np.uint32(13)))
+    h = np.uint32((h * np.uint32(0xC2B2AE35)) & np.uint32(0xFFFFFFFF))
+    return np.uint32(h ^ (h >> np.uint32(16)))
+
+
+@nb.njit(inline="always")
+def _is_space(byte):
+    return byte == 32 or (9 <= byte <= 13)
+
+
+@nb.njit(cache=True)
+def _token_hashes(data, start, end, out):
+    """Hash each whitespace-separated token of data[start:end] into out; returns the count."""
+    count = 0
+    i = start
+    while i < end:
+        while i < end and _is_space(data[i]):
+            i += 1
+        if i >= end:
+            break
+        h = _FNV_OFFSET
+        while i < end and not _is_space(data[i]):
+            h = (h ^ np.uint64(data[i])) * _FNV_PRIME
+            i += 1
+        out[count] = _fmix64(h)
+        count += 1
+    return count
+
+
+@nb.njit(inline="always")
+def _shingle_hash(tokens, first, length):
+    h = np.uint64(length)
+    for k in range(length):
+        h = _fmix64((h ^ tokens[first + k]) * _COMBINE)
+    return np.uint32(h >> np.uint64(32))
+
+
+@nb.njit(cache=True)
+def _signatures(data, offsets, ngram, seeds, out):
+    """MinHash signature of every document into out[n, num_perm]; returns shingle counts."""
+    n = len(offsets) - 1
+    num_perm = len(seeds)
+    longest = 0
+    for d in range(n):
+        longest = max(longest, offsets[d + 1] - offsets[d])
+    tokens = np.empty(longest // 2 + 1, dtype=np.uint64)
+    current = np.empty(num_perm, dtype=np.uint32)
+    shingle_counts = np.zeros(n, dtype=np.int64)
+    for d in range(n):
+        count = _token_hashes(data, offsets[d], offsets[d + 1], tokens)
+        current[:] = EMPTY
+        if count > 0:
+            length = min(ngram, count)
+            shingles = count - length + 1
+            shingle_counts[d] = shingles
+            for s in range(shingles):
+                x = _shingle_hash(tokens, s, length)
+                for p in range(num_perm):
+                    v = _fmix32(x ^ seeds[p])
+                    if v < current[p]:
+                        current[p] = v
+        out[d, :] = current
+    return shingle_counts
+
+
+@nb.njit(cache=True)
+def _band_hashes(signatures, bands, rows, out):
+    """One 64-bit hash per (document, band) of the band's ``rows`` signature values."""
+    n = signatures.shape[0]
+    for d in range(n):
+        for band in range(bands):
+            h = np.uint64(band + 1) * _COMBINE
+            for k in range(band * rows, (band + 1) * rows):
+                h = _fmix64(h ^ np.uint64(signatures[d, k]))
+            out[d, band] = h
+
+
+@nb.njit(cache=True)
+def _shingle_set(data, start, end, ngram):
+    tokens = np.empty((end - start) // 2 + 1, dtype=np.uint64)
+    count = _token_hashes(data, start, end, tokens)
+    if count == 0:
+        return np.empty(0, dtype=np.uint32)
+    length = min(ngram, count)
+    out = np.empty(count - length + 1, dtype=np.uint32)
+    for s in range(count - length + 1):
+        out[s] = _shingle_hash(tokens, s, length)
+    return np.unique(out)
+
+
+def _buffers(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(utf8 bytes, int64 offsets) of a string array; nulls read as empty strings."""
+    texts = texts.cast(pa.large_string())
+    if texts.null_count:
+        import pyarrow.compute as pc
+
+        texts = pc.fill_null(texts, "")
+    _, offsets_buffer, data_buffer = texts.buffers()
+    offsets = np.frombuffer(offsets_buffer, dtype=np.int64)[
+        texts.offset : texts.offset + len(texts) + 1
+    ]
+    if data_buffer is None:
+        return np.zeros(1, dtype=np.uint8), offsets
+    return np.frombuffer(data_buffer, dtype=np.uint8), offsets
+
+
+def permutation_seeds(num_perm: int, seed: int) -> np.ndarray:
+    """The 32-bit seeds of the ``num_perm`` hash permutations, derived from ``seed``."""
+    return np.random.default_rng(seed).integers(0, 2**32, size=num_perm, dtype=np.uint32)
+
+
+def signatures(texts: pa.Array, ngram: int, seeds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(uint32 signatures [n, num_perm], shingle count per document) for a string array.
+
+    Lowercasing, if wanted, is done by the caller (``pyarrow.compute.utf8_lower``).
+    """
+    data, offsets = _buffers(texts)
+    out = np.empty((len(texts), len(seeds)), dtype=np.uint32)
+    counts = _signatures(data, offsets, ngram, seeds, out)
+    return out, counts
+
+
+def band_hashes(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """uint64 [n, bands]: the LSH bucket key of each document in each band."""
+    out = np.empty((signatures.shape[0], bands), dtype=np.uint64)
+    _band_hashes(signatures, bands, rows, out)
+    return out
+
+
+def shingle_hashes(texts: pa.Array, ngram: int) -> list[np.ndarray]:
+    """The sorted set of 32-bit shingle hashes of each document (for exact Jaccard)."""
+    data, offsets = _buffers(texts)
+    return [_shingle_set(data, offsets[i], offsets[i + 1], ngram) for i in range(len(texts))]
+
+
+def jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """Jaccard similarity of two sorted unique arrays (0.0 when both are empty)."""
+    if len(a) == 0 and len(b) == 0:
+        return 0.0
+    common = len(np.intersect1d(a, b, assume_unique=True))
+    return common / (len(a) + len(b) - common)

@@ -1,0 +1,233 @@
+"""Resolve user inputs (files, directories, globs, ``save_to_disk`` folders) into one corpus that
+streams record batches with a unified schema, an id column and an internal row number."""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import xxhash
+
+from dataprep.errors import InputError
+from dataprep.io.formats import detect_format, iter_file_batches, peek_schema
+from dataprep.stage import ROW_COLUMN
+
+DEFAULT_BATCH_ROWS = 8192
+DEFAULT_BATCH_BYTES = 64 << 20
+FINGERPRINT_SAMPLE_BYTES = 1 << 20
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input file. ``name`` is its path relative to the inputs' common folder; generated
+    ids are ``name:row``."""
+
+    path: Path
+    format: str
+    name: str
+
+
+def _hf_dataset_files(directory: Path) -> list[Path]:
+    state = json.loads((directory / "state.json").read_text())
+    return [directory / entry["filename"] for entry in state.get("_data_files", [])]
+
+
+def _expand(spec: str) -> list[tuple[Path, str]]:
+    """(path, format) pairs for one INPUT argument."""
+    if any(char in spec for char in "*?["):
+        matches = sorted(glob.glob(spec, recursive=True))
+        if not matches:
+            raise InputError(f"{spec}: the pattern matches no file")
+        return [pair for match in matches for pair in _expand(match)]
+    path = Path(spec)
+    if not path.exists():
+        raise InputError(f"{spec}: no such file or directory")
+    if path.is_dir():
+        if (path / "state.json").is_file():
+            return [(p, "arrow") for p in _hf_dataset_files(path)]
+        if (path / "dataset_dict.json").is_file():
+            splits = json.loads((path / "dataset_dict.json").read_text()).get("splits", [])
+            raise InputError(
+                f"{spec}: is a DatasetDict; pass one split folder, one of: {', '.join(splits)}"
+            )
+        found = []
+        for root, dirs, files in os.walk(path):
+            dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
+            for name in sorted(files):
+                fmt = detect_format(Path(name))
+                if fmt and not name.startswith((".", "_")):
+                    found.append((Path(root) / name, fmt))
+        if not found:
+            raise InputError(f"{spec}: the directory holds no JSONL, Parquet or Arrow file")
+        return found
+    fmt = detect_format(path)
+    if fmt is None:
+        raise InputError(
+            f"{spec}: unsupported file type; expected .jsonl/.json (optionally .gz/.zst), "
+            ".parquet or .arrow"
+        )
+    return [(path, fmt)]
+
+
+def resolve_inputs(specs: list[str]) -> list[Source]:
+    """Sources for the INPUT arguments, in the order given, each file once."""
+    if not specs:
+        raise InputError("no input given")
+    pairs: list[tuple[Path, str]] = []
+    seen: set[Path] = set()
+    for spec in specs:
+        for path, fmt in _expand(str(spec)):
+            resolved = path.resolve()
+            if resolved not in seen:
+                seen.add(resolved)
+                pairs.append((resolved, fmt))
+    if len(pairs) == 1:
+        root = pairs[0][0].parent
+    else:
+        root = Path(os.path.commonpath([str(p) for p, _ in pairs]))
+    return [Source(path, fmt, path.relative_to(root).as_posix()) for path, fmt in pairs]
+
+
+def fingerprint(path: Path) -> str:
+    """xxh3-128 of the size and the first and last MiB: cheap, and it changes when the file
+    is replaced or edited at either end."""
+    size = path.stat().st_size
+    digest = xxhash.xxh3_128(str(size).encode())
+    with open(path, "rb") as f:
+        digest.update(f.read(FINGERPRINT_SAMPLE_BYTES))
+        if size > FINGERPRINT_SAMPLE_BYTES:
+            f.seek(max(FINGERPRINT_SAMPLE_BYTES, size - FINGERPRINT_SAMPLE_BYTES))
+            digest.update(f.read())
+    return digest.hexdigest()
+
+
+@dataclass
+class Corpus:
+    """Several input files read as one stream of record batches.
+
+    Every batch has the unified input columns, the id column (generated as ``name:row`` when the
+    input has none) and the internal ``_dp_row`` column (global row number in input order).
+    """
+
+    sources: list[Source]
+    schema: pa.Schema
+    text_column: str
+    id_column: str
+    generate_ids: bool
+    batch_rows: int = DEFAULT_BATCH_ROWS
+    batch_bytes: int = DEFAULT_BATCH_BYTES
+    _file_schemas: list[pa.Schema] = field(default_factory=list, repr=False)
+
+    @property
+    def output_schema(self) -> pa.Schema:
+        """Input columns plus the id column, as written to the output."""
+        if self.generate_ids:
+            return self.schema.append(pa.field(self.id_column, pa.string()))
+        return self.schema
+
+    def describe_inputs(self) -> list[dict]:
+        """File, format, size and fingerprint of every input (for the manifest)."""
+        return [
+            {
+                "file": source.name,
+                "path": str(source.path),
+                "format": source.format,
+                "bytes": source.path.stat().st_size,
+                "fingerprint": fingerprint(source.path),
+            }
+            for source in self.sources
+        ]
+
+    def iter_batches(self) -> Iterator[pa.RecordBatch]:
+        next_row = 0
+        for source, file_schema in zip(self.sources, self._file_schemas, strict=True):
+            row_in_file = 0
+            batches = iter_file_batches(source.path, source.format, file_schema, self.batch_rows)
+            for raw in batches:
+                for piece in _split(raw, self.batch_rows, self.batch_bytes):
+                    batch = self._conform(piece, source)
+                    if self.generate_ids:
+                        ids = [f"{source.name}:{row_in_file + i}" for i in range(piece.num_rows)]
+                        batch = batch.append_column(self.id_column, pa.array(ids, pa.string()))
+                    rows = np.arange(next_row, next_row + piece.num_rows, dtype=np.int64)
+                    yield batch.append_column(ROW_COLUMN, pa.array(rows))
+                    row_in_file += piece.num_rows
+                    next_row += piece.num_rows
+
+    def _conform(self, batch: pa.RecordBatch, source: Source) -> pa.RecordBatch:
+        if batch.schema.equals(self.schema):
+            return batch
+        try:
+            columns = [batch.column(f.name).cast(f.type) for f in self.schema]
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, KeyError) as error:
+            raise InputError(f"{source.path}: cannot convert to the corpus schema: {error}") from None
+        return pa.RecordBatch.from_arrays(columns, schema=self.schema)
+
+
+def _split(batch: pa.RecordBatch, max_rows: int, max_bytes: int) -> Iterator[pa.RecordBatch]:
+    """Slices of ``batch`` with at most max_rows rows and about max_bytes bytes."""
+    if batch.num_rows == 0:
+        return
+    bytes_per_row = max(1, batch.nbytes // batch.num_rows)
+    step = max(1, min(max_rows, max_bytes // bytes_per_row))
+    for start in range(0, batch.num_rows, step):
+        yield batch.slice(start, step)
+
+
+def open_corpus(
+    specs: list[str],
+    *,
+    text_column: str = "text",
+    id_column: str = "id",
+    batch_rows: int = DEFAULT_BATCH_ROWS,
+) -> Corpus:
+    """Resolve inputs, check they share one schema with a string text column, and return the
+    corpus. Raises InputError naming the file and column when they do not."""
+    sources = resolve_inputs(specs)
+    overrides = {text_column: pa.string()}
+    schemas = [peek_schema(s.path, s.format, overrides) for s in sources]
+    first_names = set(schemas[0].names)
+    for source, schema in zip(sources[1:], schemas[1:], strict=True):
+        if set(schema.names) != first_names:
+            missing = sorted(first_names - set(schema.names))
+            extra = sorted(set(schema.names) - first_names)
+            raise InputError(
+                f"{source.path}: columns differ from {sources[0].path} "
+                f"(missing: {missing or 'none'}; extra: {extra or 'none'})"
+            )
+    try:
+        unified = pa.unify_schemas(schemas, promote_options="permissive")
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
+        raise InputError(f"the input files' column types cannot be unified: {error}") from None
+    unified = pa.schema([unified.field(name) for name in schemas[0].names])
+    if text_column not in unified.names:
+        raise InputError(
+            f"{sources[0].path}: no text column {text_column!r}; the columns are "
+            f"{', '.join(unified.names)} (choose one with --text-column)"
+        )
+    text_type = unified.field(text_column).type
+    if not (pa.types.is_string(text_type) or pa.types.is_large_string(text_type)):
+        raise InputError(
+            f"{sources[0].path}: column {text_column!r} holds {text_type}, expected strings"
+        )
+    if ROW_COLUMN in unified.names:
+        raise InputError(f"{sources[0].path}: column name {ROW_COLUMN!r} is reserved by dataprep")
+    file_schemas = [
+        pa.schema([unified.field(n) if source.format == "jsonl" else s.field(n) for n in s.names])
+        for source, s in zip(sources, schemas, strict=True)
+    ]
+    return Corpus(
+        sources=sources,
+        schema=unified,
+        text_column=text_column,
+        id_column=id_column,
+        generate_ids=id_column not in unified.names,
+        batch_rows=batch_rows,
+        _file_schemas=file_schemas,
+    )

@@ -1,0 +1,126 @@
+"""One writer owns the output format: size-bounded Arrow shards that trainers load directly.
+
+``shard_format="stream"`` (default) writes what ``datasets.Dataset.save_to_disk`` writes: Arrow IPC
+stream files plus ``state.json`` and ``dataset_info.json``, so ``datasets.load_from_disk``,
+``datasets.load_dataset("arrow", data_files=...)`` and ``pyarrow.ipc.open_stream`` all read it.
+``shard_format="file"`` writes Arrow IPC *file* format (random access), which
+``pyarrow.dataset.dataset(dir, format="arrow")`` and ``load_dataset("arrow")`` read, but which
+``load_from_disk`` cannot (it only reads the stream format).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import xxhash
+
+DEFAULT_MAX_SHARD_BYTES = 256 << 20
+SHARD_FORMATS = ("stream", "file")
+
+
+class ShardedWriter:
+    """Writes record batches of one schema into ``directory`` as shards of at most about
+    ``max_shard_bytes`` (uncompressed Arrow bytes; a shard holds at least one row).
+
+    The directory must not exist yet; ``close()`` renames the parts to
+    ``data-00000-of-0000N.arrow`` and returns the shard list with row counts.
+    """
+
+    def __init__(
+        self,
+        directory: Path,
+        schema: pa.Schema,
+        *,
+        max_shard_bytes: int = DEFAULT_MAX_SHARD_BYTES,
+        shard_format: str = "stream",
+    ) -> None:
+        if shard_format not in SHARD_FORMATS:
+            raise ValueError(f"shard_format must be one of {SHARD_FORMATS}, got {shard_format!r}")
+        self.directory = Path(directory)
+        self.schema = schema
+        self.max_shard_bytes = max_shard_bytes
+        self.shard_format = shard_format
+        self.directory.mkdir(parents=True, exist_ok=False)
+        self._parts: list[dict] = []
+        self._sink: pa.NativeFile | None = None
+        self._writer = None
+        self._part_bytes = 0
+        self._part_rows = 0
+        self.rows = 0
+
+    def _open_part(self) -> None:
+        path = self.directory / f"part-{len(self._parts):05d}.arrow"
+        self._sink = pa.OSFile(str(path), "wb")
+        new = pa.ipc.new_stream if self.shard_format == "stream" else pa.ipc.new_file
+        self._writer = new(self._sink, self.schema)
+        self._parts.append({"part": path.name, "rows": 0})
+        self._part_bytes = 0
+        self._part_rows = 0
+
+    def _close_part(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._sink.close()
+            self._parts[-1]["rows"] = self._part_rows
+            self._writer = None
+
+    def write(self, batch: pa.RecordBatch) -> None:
+        """Append a batch (its schema must equal the writer's)."""
+        if not batch.schema.equals(self.schema):
+            batch = pa.RecordBatch.from_arrays(batch.columns, schema=self.schema)
+        start = 0
+        while start < batch.num_rows:
+            if self._writer is None:
+                self._open_part()
+            piece = batch.slice(start)
+            room = self.max_shard_bytes - self._part_bytes
+            if piece.nbytes > room:
+                bytes_per_row = max(1, piece.nbytes // piece.num_rows)
+                fit = room // bytes_per_row
+                if fit == 0 and self._part_rows > 0:
+                    self._close_part()
+                    continue
+                piece = piece.slice(0, max(1, fit))
+            self._writer.write_batch(piece)
+            self._part_bytes += piece.nbytes
+            self._part_rows += piece.num_rows
+            self.rows += piece.num_rows
+            start += piece.num_rows
+            if self._part_bytes >= self.max_shard_bytes:
+                self._close_part()
+
+    def close(self) -> list[dict]:
+        """Finish the shards; returns ``[{"file", "rows", "bytes"}]`` in order."""
+        if self._writer is None and not self._parts:
+            self._open_part()  # an empty dataset still has one shard with the schema
+        self._close_part()
+        total = len(self._parts)
+        shards = []
+        for index, part in enumerate(self._parts):
+            name = f"data-{index:05d}-of-{total:05d}.arrow"
+            target = self.directory / name
+            (self.directory / part["part"]).rename(target)
+            shards.append({"file": name, "rows": part["rows"], "bytes": target.stat().st_size})
+        if self.shard_format == "stream":
+            self._write_hf_metadata(shards)
+        return shards
+
+    def _write_hf_metadata(self, shards: list[dict]) -> None:
+        """The two JSON files ``datasets.load_from_disk`` needs beside the shards."""
+        digest = xxhash.xxh3_64()
+        for shard in shards:
+            digest.update(f"{shard['file']}:{shard['rows']}:{shard['bytes']};".encode())
+        state = {
+            "_data_files": [{"filename": shard["file"]} for shard in shards],
+            "_fingerprint": digest.hexdigest(),
+            "_format_columns": None,
+            "_format_kwargs": {},
+            "_format_type": None,
+            "_output_all_columns": False,
+            "_split": None,
+        }
+        info = {"description": "written by dataprep", "citation": "", "homepage": "", "license": ""}
+        (self.directory / "state.json").write_text(json.dumps(state, indent=2, sort_keys=True))
+        (self.directory / "dataset_info.json").write_text(json.dumps(info, indent=2, sort_keys=True))

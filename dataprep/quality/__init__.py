@@ -1,0 +1,1 @@
+"""Rule-based and model-based quality filters."""
