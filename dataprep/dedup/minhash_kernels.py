@@ -126,6 +126,34 @@ def _shingle_set(data, start, end, ngram):
     return np.unique(out)
 
 
+@nb.njit(cache=True)
+def _pair_jaccard(values, starts, ends, left, right):
+    out = np.empty(len(left), dtype=np.float64)
+    for k in range(len(left)):
+        i, i_end = starts[left[k]], ends[left[k]]
+        j, j_end = starts[right[k]], ends[right[k]]
+        total = (i_end - i) + (j_end - j)
+        common = 0
+        while i < i_end and j < j_end:
+            if values[i] == values[j]:
+                common += 1
+                i += 1
+                j += 1
+            elif values[i] < values[j]:
+                i += 1
+            else:
+                j += 1
+        out[k] = common / (total - common) if total > common else 0.0
+    return out
+
+
+def pair_jaccard(values: np.ndarray, ends: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+    """Exact Jaccard of each pair of sets stored back to back in ``values`` (each sorted and
+    unique; set i is values[ends[i-1]:ends[i]])."""
+    starts = np.concatenate([[0], ends[:-1]]).astype(np.int64)
+    return _pair_jaccard(values, starts, ends.astype(np.int64), pairs[:, 0], pairs[:, 1])
+
+
 def _buffers(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """(utf8 bytes, int64 offsets) of a string array; nulls read as empty strings."""
     texts = texts.cast(pa.large_string())

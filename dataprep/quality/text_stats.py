@@ -112,7 +112,7 @@ class NGramStats:
     def __init__(self, tokens: Sequence[str]) -> None:
         self.n_tokens = len(tokens)
         index = dict.fromkeys(tokens)
-        index = dict(zip(index, range(len(index))))
+        index = dict(zip(index, range(len(index)), strict=True))
         self._vocab = max(len(index), 1)
         ids = np.fromiter(map(index.__getitem__, tokens), np.int64, self.n_tokens)
         self._ids = ids
@@ -171,7 +171,7 @@ class NGramStats:
         seen: set[int] = set()
         total = 0
         next_free = -1
-        for start, key in zip(pos.tolist(), group.tolist()):
+        for start, key in zip(pos.tolist(), group.tolist(), strict=True):
             if start < next_free:
                 continue
             if key in seen:
@@ -196,4 +196,3 @@ __all__ = [
     "ratio",
     "words",
 ]
-

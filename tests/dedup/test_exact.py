@@ -1,0 +1,87 @@
+from collections import Counter
+
+import pytest
+from conftest import read_jsonl_gz, shared_file
+
+from dataprep.dedup.exact import ExactDedup
+from dataprep.errors import ConfigError
+from dataprep.testing import reasons_of, run_stage
+
+RAW = dict(nfkc=False, lowercase=False, collapse_whitespace=False)
+
+
+def test_keeps_first_copy_and_marks_cluster_of_representative():
+    texts = ["a b", "c", "a b", "d", "c", "a b"]
+    out = run_stage(ExactDedup(**RAW), [{"text": t} for t in texts])
+    assert reasons_of(out) == [None, None, "exact_duplicate", None, "exact_duplicate", "exact_duplicate"]
+    assert out.column("dp_reject_stage").to_pylist()[2] == "exact_dedup"
+    # Cluster id = row number of the kept first copy; rows without a copy get null.
+    assert out.column("dp_dup_cluster").to_pylist() == [0, 1, 0, None, 1, 0]
+
+
+@pytest.mark.parametrize(
+    ("option", "a", "b"),
+    [
+        ("nfkc", "ﬁne", "fine"),  # the ligature U+FB01 is NFKC-equal to "fi"
+        ("lowercase", "Hello World", "hello world"),
+        ("collapse_whitespace", "a  b\n\tc ", "a b c"),
+        ("strip_punctuation", "Hello, world!", "Hello world"),
+        ("strip_digits", "page 12", "page "),
+    ],
+)
+def test_each_normalization_is_what_makes_texts_equal(option, a, b):
+    off = dict(RAW, strip_punctuation=False, strip_digits=False)
+    assert reasons_of(run_stage(ExactDedup(**off), [{"text": a}, {"text": b}])) == [None, None]
+    on = dict(off, **{option: True})
+    assert reasons_of(run_stage(ExactDedup(**on), [{"text": a}, {"text": b}])) == [
+        None,
+        "exact_duplicate",
+    ]
+
+
+def test_rows_rejected_earlier_do_not_count_as_first_copy():
+    from dataprep.testing import make_batch
+    from dataprep.stage import mark_rejected
+    import numpy as np
+
+    batch = make_batch([{"text": "x"}, {"text": "x"}, {"text": "x"}])
+    batch = mark_rejected(batch, "earlier", np.array([0]), ["too_bad"])
+    out = run_stage(ExactDedup(), batch)
+    assert reasons_of(out) == ["too_bad", None, "exact_duplicate"]
+    assert out.column("dp_dup_cluster").to_pylist() == [None, 1, 1]
+
+
+def test_fit_over_several_batches_equals_one_batch():
+    texts = [f"doc {i % 7}" for i in range(50)]
+    one = run_stage(ExactDedup(), [{"text": t} for t in texts])
+    many = run_stage(ExactDedup(), [{"text": t} for t in texts], batch_rows=6)
+    assert reasons_of(one) == reasons_of(many)
+    assert reasons_of(one).count(None) == 7
+
+
+def test_null_text_counts_as_empty_string():
+    out = run_stage(ExactDedup(), [{"text": None}, {"text": ""}, {"text": "  "}])
+    assert reasons_of(out) == [None, "exact_duplicate", "exact_duplicate"]
+
+
+def test_bad_parameter_is_one_sentence():
+    with pytest.raises(ConfigError, match="The 'lowercase' parameter of exact_dedup must be a bool"):
+        ExactDedup(lowercase="yes").check_params()
+
+
+def test_tinyshakespeare_rejects_exactly_the_later_copies_of_its_74_repeats():
+    records = read_jsonl_gz(shared_file("tinyshakespeare", "tinyshakespeare.jsonl.gz"))
+    texts = [r["text"] for r in records]
+    first_seen: dict[str, int] = {}
+    expected = []
+    for i, text in enumerate(texts):
+        expected.append("exact_duplicate" if text in first_seen else None)
+        first_seen.setdefault(text, i)
+    assert len(texts) - len(first_seen) == 74  # the data's README
+    out = run_stage(ExactDedup(**RAW), [{"text": t} for t in texts], batch_rows=1000)
+    assert reasons_of(out) == expected
+    clusters = out.column("dp_dup_cluster").to_pylist()
+    counts = Counter(texts)
+    for i, text in enumerate(texts):
+        if counts[text] > 1:
+            assert clusters[i] == first_seen[text]
