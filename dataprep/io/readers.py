@@ -65,7 +65,7 @@ def _expand(spec: str) -> list[tuple[Path, str]]:
                     found.append((Path(root) / name, fmt))
         if not found:
             raise InputError(f"{spec}: the directory holds no JSONL, Parquet or Arrow file")
-        return found
+        return sorted(found, key=lambda pair: pair[0].relative_to(path).parts)
     fmt = detect_format(path)
     if fmt is None:
         raise InputError(

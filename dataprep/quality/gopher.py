@@ -58,8 +58,9 @@ Differences from datatrove:
 - Line ratios of ``gopher_quality`` ignore blank lines (datatrove counts them, so blank lines
   between paragraphs halve every line ratio), and bullets include ``*`` and a few other marks
   besides datatrove's ``•`` and ``-``.
-- Repetition compares lines and paragraphs with surrounding whitespace stripped, and leaves blank
-  ones out.
+- Repetition compares lines and paragraphs with surrounding whitespace stripped, leaves blank
+  ones out, and splits paragraphs at any blank line (datatrove: at two or more ``\n`` in a row).
+  Lines, paragraphs and n-grams are compared through 64-bit hashes (see ``text_stats``).
 - A top n-gram counts only when it occurs at least twice; datatrove also flags a short document
   whose single n-gram is long compared to the text, which is not repetition.
 - A threshold of 0 is a real limit here; in datatrove 0 turns a rule off (use null for that).
@@ -67,29 +68,35 @@ Differences from datatrove:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
+import numba as nb
+import numpy as np
 import pyarrow as pa
 
 from dataprep.errors import ConfigError
 from dataprep.params import check_number, check_string_list
 from dataprep.quality.text_stats import (
-    NGramStats,
-    count_alpha_tokens,
-    duplicate_stats,
-    nonblank_lines,
-    paragraphs,
+    ALPHA,
+    BREAK,
+    PUNCT,
+    SPACE,
+    char_table,
+    decode,
+    first_failures,
+    lower_table,
     ratio,
-    words,
+    repetition_counts,
+    utf8_buffers,
 )
 from dataprep.registry import register
-from dataprep.stage import Filter, text_values
+from dataprep.stage import Filter
 
 STOP_WORDS = ["the", "be", "to", "of", "and", "that", "have", "with"]
 TOP_N_GRAMS = {2: 0.2, 3: 0.18, 4: 0.16}
 DUP_N_GRAMS = {5: 0.15, 6: 0.14, 7: 0.13, 8: 0.12, 9: 0.11, 10: 0.10}
-BULLETS = ("•", "-", "*", "–", "—", "·", "‣", "◦", "●", "○", "▪", "▫", "■", "□", "►", "▸", "➢")
+BULLETS = "•-*–—·‣◦●○▪▫■□►▸➢"
 ELLIPSES = ("...", "…")
 
 QUALITY_REASONS = (
@@ -105,12 +112,94 @@ QUALITY_REASONS = (
 )
 
 
+@nb.njit(cache=True)
+def _quality_counts(data, offsets, table, lower, bullets, stop_chars, stop_offsets):
+    """Per document: [tokens, words, word characters, '#', ellipses, tokens with a letter,
+    non-blank lines, bullet lines, ellipsis lines, stop word occurrences]."""
+    n_docs = len(offsets) - 1
+    out = np.zeros((n_docs, 10), np.int64)
+    longest_stop = 0
+    for s in range(len(stop_offsets) - 1):
+        longest_stop = max(longest_stop, stop_offsets[s + 1] - stop_offsets[s])
+    word = np.empty(longest_stop + 1, np.int64)
+    for d in range(n_docs):
+        i, end = offsets[d], offsets[d + 1]
+        counts = out[d]
+        dots = pos = 0
+        in_tok = tok_alpha = nonblank = ends_ellipsis = False
+        w_lo = w_hi = w_first = w_last = c1 = c2 = -1
+        while i <= end:
+            if i < end:
+                c, w = decode(data, i)
+                flags = table[c]
+            else:
+                c, w, flags = 10, 1, SPACE | BREAK  # a final line break closes everything
+            if c == 46:
+                dots += 1
+            else:
+                counts[4] += dots // 3 + (c == 0x2026)
+                dots = 0
+            counts[3] += c == 35
+            if flags & SPACE and in_tok:
+                in_tok = False
+                counts[0] += 1
+                counts[5] += tok_alpha
+                if w_lo >= 0:
+                    counts[1] += 1
+                    length = w_last - w_first + 1
+                    counts[2] += length
+                    if length <= longest_stop:
+                        k, j = 0, w_lo
+                        while j < w_hi:
+                            x, step = decode(data, j)
+                            word[k] = lower[x] if x < 0x10000 else x
+                            k += 1
+                            j += step
+                        for s in range(len(stop_offsets) - 1):
+                            a, b = stop_offsets[s], stop_offsets[s + 1]
+                            if b - a == length and np.all(stop_chars[a:b] == word[:length]):
+                                counts[9] += 1
+                                break
+            if flags & BREAK:
+                if nonblank:
+                    counts[6] += 1
+                    counts[8] += ends_ellipsis
+                nonblank = False
+                c1 = c2 = -1
+            else:
+                if not flags & SPACE:
+                    if not in_tok:
+                        in_tok, tok_alpha, w_lo = True, False, -1
+                    if flags & ALPHA:
+                        tok_alpha = True
+                    if not flags & PUNCT:
+                        if w_lo < 0:
+                            w_lo, w_first = i, pos
+                        w_hi, w_last = i + w, pos
+                    if not nonblank:
+                        nonblank = True
+                        counts[7] += np.any(bullets == c)
+                    ends_ellipsis = c == 0x2026 or (c == 46 and c1 == 46 and c2 == 46)
+                c2, c1 = c1, c
+            pos += 1
+            i += w
+    return out
+
+
 def _check_order(stage: str, low_name: str, low: Any, high_name: str, high: Any) -> None:
     if low is not None and high is not None and low > high:
         raise ConfigError(
             f"The {low_name!r} parameter of {stage} must not exceed {high_name!r}. "
             f"Got {low!r} > {high!r} instead."
         )
+
+
+def _above(values: np.ndarray, limit: float | None) -> np.ndarray | None:
+    return None if limit is None else values > limit
+
+
+def _below(values: np.ndarray, limit: float | None) -> np.ndarray | None:
+    return None if limit is None else values < limit
 
 
 @register
@@ -147,9 +236,8 @@ class GopherQualityFilter(Filter):
 
     def check_params(self) -> None:
         for param in ("min_doc_words", "max_doc_words", "min_stop_words"):
-            check_number(
-                self.name, param, getattr(self, param), low=0, integer=True, allow_none=True
-            )
+            value = getattr(self, param)
+            check_number(self.name, param, value, low=0, integer=True, allow_none=True)
         for param in ("min_avg_word_length", "max_avg_word_length"):
             check_number(self.name, param, getattr(self, param), low=0, allow_none=True)
         for param in (
@@ -180,59 +268,50 @@ class GopherQualityFilter(Filter):
         """Every reason this stage can give, in the order its rules are checked."""
         return list(QUALITY_REASONS)
 
+    def _stop_word_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """Stop words, lowercased like the words they are compared with, as code points."""
+        lower = lower_table()
+        chars: list[int] = []
+        offsets = [0]
+        for stop_word in dict.fromkeys(self.stop_words):
+            chars += [int(lower[ord(c)]) if ord(c) < 0x10000 else ord(c) for c in stop_word]
+            offsets.append(len(chars))
+        return np.array(chars, np.int64), np.array(offsets, np.int64)
+
     def reject_reasons(self, batch: pa.RecordBatch) -> list[str | None]:
-        check = self._checker()
-        return [check(text) for text in text_values(batch, self.context.text_column)]
-
-    def _checker(self) -> Callable[[str], str | None]:
-        """A per-document function with every threshold bound to a local name."""
-        min_words, max_words = self.min_doc_words, self.max_doc_words
-        min_avg, max_avg = self.min_avg_word_length, self.max_avg_word_length
-        max_symbol = self.max_symbol_word_ratio
-        max_bullet, max_ellipsis = self.max_bullet_lines_ratio, self.max_ellipsis_lines_ratio
-        min_alpha, min_stop = self.min_alpha_words_ratio, self.min_stop_words
-        stop_words = frozenset(word.lower() for word in self.stop_words)
-        avg_on = min_avg is not None or max_avg is not None
-        lines_on = max_bullet is not None or max_ellipsis is not None
-
-        def check(text: str) -> str | None:
-            doc_words = words(text)
-            n_words = len(doc_words)
-            if min_words is not None and n_words < min_words:
-                return "gopher_short_doc"
-            if max_words is not None and n_words > max_words:
-                return "gopher_long_doc"
-            if avg_on:
-                avg = ratio(sum(map(len, doc_words)), n_words)
-                if min_avg is not None and avg < min_avg:
-                    return "gopher_below_avg_word_length"
-                if max_avg is not None and avg > max_avg:
-                    return "gopher_above_avg_word_length"
-            n_tokens = len(text.split())
-            if max_symbol is not None and (
-                ratio(text.count("#"), n_tokens) > max_symbol
-                or ratio(text.count("...") + text.count("…"), n_tokens) > max_symbol
-            ):
-                return "gopher_symbol_word_ratio"
-            if lines_on:
-                lines = nonblank_lines(text)
-                if max_bullet is not None:
-                    bullets = sum(1 for line in lines if line.startswith(BULLETS))
-                    if ratio(bullets, len(lines)) > max_bullet:
-                        return "gopher_bullet_lines"
-                if max_ellipsis is not None:
-                    ellipses = sum(1 for line in lines if line.endswith(ELLIPSES))
-                    if ratio(ellipses, len(lines)) > max_ellipsis:
-                        return "gopher_ellipsis_lines"
-            if min_alpha is not None and ratio(count_alpha_tokens(text), n_tokens) < min_alpha:
-                return "gopher_alpha_words"
-            if min_stop is not None:
-                found = sum(map(stop_words.__contains__, map(str.lower, doc_words)))
-                if found < min_stop:
-                    return "gopher_stop_words"
-            return None
-
-        return check
+        data, offsets = utf8_buffers(batch.column(self.context.text_column))
+        stop_chars, stop_offsets = self._stop_word_arrays()
+        bullets = np.array([ord(c) for c in BULLETS], np.int64)
+        counts = _quality_counts(
+            data, offsets, char_table(), lower_table(), bullets, stop_chars, stop_offsets
+        )
+        tokens, n_words, word_chars, hashes, ellipses, alpha, lines, bullet_lines = counts.T[:8]
+        ellipsis_lines, stops = counts.T[8:]
+        avg = ratio(word_chars, n_words)
+        symbol = self.max_symbol_word_ratio
+        rules = [
+            ("gopher_short_doc", _below(n_words, self.min_doc_words)),
+            ("gopher_long_doc", _above(n_words, self.max_doc_words)),
+            ("gopher_below_avg_word_length", _below(avg, self.min_avg_word_length)),
+            ("gopher_above_avg_word_length", _above(avg, self.max_avg_word_length)),
+            (
+                "gopher_symbol_word_ratio",
+                None
+                if symbol is None
+                else (ratio(hashes, tokens) > symbol) | (ratio(ellipses, tokens) > symbol),
+            ),
+            (
+                "gopher_bullet_lines",
+                _above(ratio(bullet_lines, lines), self.max_bullet_lines_ratio),
+            ),
+            (
+                "gopher_ellipsis_lines",
+                _above(ratio(ellipsis_lines, lines), self.max_ellipsis_lines_ratio),
+            ),
+            ("gopher_alpha_words", _below(ratio(alpha, tokens), self.min_alpha_words_ratio)),
+            ("gopher_stop_words", _below(stops, self.min_stop_words)),
+        ]
+        return first_failures(batch.num_rows, rules)
 
 
 def ngram_thresholds(stage: str, param: str, value: object) -> list[tuple[int, float]]:
@@ -315,42 +394,27 @@ class GopherRepetitionFilter(Filter):
         return ngram_thresholds(self.name, "dup_n_grams", self.dup_n_grams)
 
     def reject_reasons(self, batch: pa.RecordBatch) -> list[str | None]:
-        check = self._checker()
-        return [check(text) for text in text_values(batch, self.context.text_column)]
-
-    def _checker(self) -> Callable[[str], str | None]:
-        """A per-document function with every threshold bound to a local name."""
-        para_frac, para_chars = self.dup_para_frac, self.dup_para_char_frac
-        line_frac, line_chars = self.dup_line_frac, self.dup_line_char_frac
-        top = [(n, limit, f"gopher_top_{n}_gram") for n, limit in self._top()]
-        dup = [(n, limit, f"gopher_dup_{n}_gram") for n, limit in self._dup()]
-        paras_on = para_frac is not None or para_chars is not None
-        lines_on = line_frac is not None or line_chars is not None
-
-        def check(text: str) -> str | None:
-            length = len(text)
-            if paras_on:
-                paras = paragraphs(text)
-                count, chars = duplicate_stats(paras)
-                if para_frac is not None and ratio(count, len(paras)) > para_frac:
-                    return "gopher_dup_para_frac"
-                if para_chars is not None and ratio(chars, length) > para_chars:
-                    return "gopher_dup_para_char_frac"
-            if lines_on:
-                lines = nonblank_lines(text)
-                count, chars = duplicate_stats(lines)
-                if line_frac is not None and ratio(count, len(lines)) > line_frac:
-                    return "gopher_dup_line_frac"
-                if line_chars is not None and ratio(chars, length) > line_chars:
-                    return "gopher_dup_line_char_frac"
-            if top or dup:
-                stats = NGramStats(text.split())
-                for n, limit, reason in top:
-                    if ratio(stats.top_ngram_chars(n), length) > limit:
-                        return reason
-                for n, limit, reason in dup:
-                    if ratio(stats.duplicate_ngram_chars(n), length) > limit:
-                        return reason
-            return None
-
-        return check
+        top, dup = self._top(), self._dup()
+        max_n = max([n for n, _ in top + dup], default=0)
+        data, offsets = utf8_buffers(batch.column(self.context.text_column))
+        base, top_chars, dup_chars = repetition_counts(data, offsets, char_table(), max_n)
+        chars, paras, dup_paras, dup_para_chars, lines, dup_lines, dup_line_chars = base.T
+        rules = [
+            ("gopher_dup_para_frac", _above(ratio(dup_paras, paras), self.dup_para_frac)),
+            (
+                "gopher_dup_para_char_frac",
+                _above(ratio(dup_para_chars, chars), self.dup_para_char_frac),
+            ),
+            ("gopher_dup_line_frac", _above(ratio(dup_lines, lines), self.dup_line_frac)),
+            (
+                "gopher_dup_line_char_frac",
+                _above(ratio(dup_line_chars, chars), self.dup_line_char_frac),
+            ),
+        ]
+        rules += [
+            (f"gopher_top_{n}_gram", ratio(top_chars[:, n], chars) > limit) for n, limit in top
+        ]
+        rules += [
+            (f"gopher_dup_{n}_gram", ratio(dup_chars[:, n], chars) > limit) for n, limit in dup
+        ]
+        return first_failures(batch.num_rows, rules)

@@ -1,198 +1,330 @@
 """Shared text statistics for the rule-based quality filters (Gopher, C4, FineWeb).
 
-Definitions used by every filter in this package:
+Definitions shared by the filters of this package (Python ``str`` semantics throughout):
 
-- token: a whitespace-separated piece of text (``str.split()``, Unicode whitespace).
-- punctuation character: a character whose Unicode general category is punctuation (P*) or
-  symbol (S*), e.g. ``. , ! ? ' " ( ) - # $ % & * + / < = > @ [ ] ^ _ ` { | } ~ “ ” — … • ©``.
-- word: a token that holds at least one character that is not punctuation, with its leading and
-  trailing punctuation stripped (``"(hello),"`` is the word ``hello``; ``"don't"`` stays
-  ``don't``; ``"--"`` and ``"..."`` are not words). This follows datatrove, which drops
-  punctuation-only tokens from its word counts; datatrove gets its tokens from NLTK, which
-  also splits punctuation off words, so stripping gives about the same word lengths without
-  needing NLTK.
-- line: a piece of ``str.splitlines()`` (``\\n``, ``\\r\\n`` and the other Unicode line breaks).
-- paragraph: text between runs of one or more blank lines.
+- character: a Unicode code point (what ``len(str)`` counts).
+- whitespace: ``str.isspace()``; line break: a character ``str.splitlines()`` splits at, with
+  ``\\r\\n`` read as one break.
+- token: a maximal run of non-whitespace characters (what ``str.split()`` returns).
+- punctuation character: Unicode general category punctuation (P*) or symbol (S*), e.g.
+  ``. , ! ? ' " ( ) - # $ % * + / < = > @ [ ] ^ _ { | } ~ “ ” — … • ©``.
+- word: a token holding a character that is not punctuation, with its leading and trailing
+  punctuation stripped (``"(hello),"`` is ``hello``; ``"don't"`` stays ``don't``; ``"--"`` is
+  not a word). datatrove counts NLTK tokens minus punctuation-only ones; stripping gives about
+  the same counts and lengths without NLTK.
+- line: a piece between line breaks, stripped; blank (whitespace-only) lines are left out.
+- paragraph: a maximal run of non-blank lines, taken from its first to its last non-whitespace
+  character.
 
-Everything here is linear in the length of the text: no regex is compiled per call and the
-n-gram statistics are computed with numpy over integer word ids.
+The hot loops run as numba kernels over a whole batch at once, straight from the Arrow string
+buffers (UTF-8 bytes and offsets): one pass per document, linear time. Lines, paragraphs and
+n-grams are compared through 64-bit hashes of their bytes; a false match between two different
+pieces has a probability around 1e-19 per pair.
 """
 
 from __future__ import annotations
 
-import re
+import functools
 import unicodedata
-from collections.abc import Sequence
 
+import numba as nb
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+SPACE, PUNCT, ALPHA, BREAK = 1, 2, 4, 8
+LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+
+_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME = np.uint64(0x100000001B3)
+_COMBINE = np.uint64(0x9E3779B97F4A7C15)
 
 
-def _punctuation_spans() -> list[tuple[int, int]]:
-    """Inclusive code point spans of every P* and S* character (all lie below U+20000)."""
-    spans: list[list[int]] = []
+@functools.cache
+def char_table() -> np.ndarray:
+    """uint8 flags (SPACE, PUNCT, ALPHA, BREAK) for every code point; built once per process."""
+    table = np.zeros(0x110000, np.uint8)
+    # Letters end below U+40000 and P*/S* characters below U+20000; whitespace below U+3001.
+    alpha = np.frombuffer(bytes(map(str.isalpha, map(chr, range(0x40000)))), np.uint8)
+    table[: len(alpha)] |= alpha * np.uint8(ALPHA)
     for code in range(0x20000):
         if unicodedata.category(chr(code))[0] in "PS":
-            if spans and spans[-1][1] == code - 1:
-                spans[-1][1] = code
+            table[code] |= PUNCT
+    for code in range(0x3001):
+        if chr(code).isspace():
+            table[code] |= SPACE
+    for char in LINE_BREAKS:
+        table[ord(char)] |= BREAK
+    return table
+
+
+@functools.cache
+def lower_table() -> np.ndarray:
+    """int32 lowercase of each BMP code point (itself when ``str.lower`` gives 2+ characters)."""
+    lowered = (chr(code).lower() for code in range(0x10000))
+    return np.fromiter(
+        (ord(low) if len(low) == 1 else code for code, low in enumerate(lowered)), np.int32
+    )
+
+
+def utf8_buffers(texts: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """(UTF-8 bytes as uint8, int64 offsets) of a string column; null reads as empty text."""
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks()
+    texts = texts.cast(pa.large_string())
+    if texts.null_count:
+        texts = pc.fill_null(texts, "")
+    _, offsets_buffer, data_buffer = texts.buffers()
+    offsets = np.frombuffer(offsets_buffer, np.int64)[texts.offset : texts.offset + len(texts) + 1]
+    if data_buffer is None:
+        return np.zeros(1, np.uint8), np.zeros(len(texts) + 1, np.int64)
+    return np.frombuffer(data_buffer, np.uint8), offsets
+
+
+@nb.njit(inline="always")
+def decode(data, i):
+    """(code point, byte width) of the UTF-8 character starting at data[i]."""
+    b = np.int64(data[i])
+    if b < 0x80:
+        return b, 1
+    if b < 0xE0:
+        return ((b & 0x1F) << 6) | (np.int64(data[i + 1]) & 0x3F), 2
+    if b < 0xF0:
+        return (
+            ((b & 0x0F) << 12) | ((np.int64(data[i + 1]) & 0x3F) << 6) | (data[i + 2] & 0x3F)
+        ), 3
+    return (
+        ((b & 0x07) << 18)
+        | ((np.int64(data[i + 1]) & 0x3F) << 12)
+        | ((np.int64(data[i + 2]) & 0x3F) << 6)
+        | (np.int64(data[i + 3]) & 0x3F)
+    ), 4
+
+
+@nb.njit(inline="always")
+def mix(h, x):
+    """Order-dependent 64-bit combination (MurmurHash3's finalizer over h ^ x)."""
+    h = (h ^ x) * _COMBINE
+    h ^= h >> np.uint64(33)
+    h *= np.uint64(0xFF51AFD7ED558CCD)
+    h ^= h >> np.uint64(33)
+    h *= np.uint64(0xC4CEB9FE1A85EC53)
+    h ^= h >> np.uint64(33)
+    return h
+
+
+@nb.njit(inline="always")
+def _span_hash_chars(data, lo, hi):
+    """(64-bit hash, character count) of data[lo:hi]."""
+    h = _FNV_OFFSET
+    chars = 0
+    for k in range(lo, hi):
+        h = (h ^ np.uint64(data[k])) * _FNV_PRIME
+        if (data[k] & 0xC0) != 0x80:
+            chars += 1
+    return mix(h, np.uint64(hi - lo)), chars
+
+
+@nb.njit(inline="always")
+def _slot(keys, used, mask, h):
+    """Open-addressing slot of h in a table of mask + 1 slots; (slot, newly inserted)."""
+    k = np.int64(h & np.uint64(mask))
+    while used[k]:
+        if keys[k] == h:
+            return k, False
+        k = (k + 1) & mask
+    used[k] = True
+    keys[k] = h
+    return k, True
+
+
+@nb.njit(inline="always")
+def _table_mask(n):
+    size = 2
+    while size < 2 * n:
+        size *= 2
+    return size - 1
+
+
+@nb.njit(inline="always")
+def _duplicates(data, lo, hi, keys, used):
+    """(items equal to an earlier item, their characters) over the byte spans lo[i]:hi[i]."""
+    mask = _table_mask(len(lo))
+    used[: mask + 1] = False
+    count = 0
+    chars = 0
+    for i in range(len(lo)):
+        h, n_chars = _span_hash_chars(data, lo[i], hi[i])
+        _, new = _slot(keys, used, mask, h)
+        if not new:
+            count += 1
+            chars += n_chars
+    return count, chars
+
+
+@nb.njit(cache=True)
+def repetition_counts(data, offsets, table, max_n):
+    """Per document, the counts behind Gopher's repetition rules.
+
+    Returns (base, top, dup): base[d] = [characters, paragraphs, repeated paragraphs, their
+    characters, lines, repeated lines, their characters]; top[d, n] = characters of the most
+    frequent n-gram that occurs twice or more (tokens joined by single spaces) times its count,
+    ties going to the earliest; dup[d, n] = characters (token lengths) of the n-grams that
+    repeat an earlier one, scanning left to right and jumping past each repeat (datatrove's
+    ``find_all_duplicate``), for 1 <= n <= max_n.
+    """
+    n_docs = len(offsets) - 1
+    base = np.zeros((n_docs, 7), np.int64)
+    top = np.zeros((n_docs, max_n + 1), np.int64)
+    dup = np.zeros((n_docs, max_n + 1), np.int64)
+    longest = 1
+    for d in range(n_docs):
+        longest = max(longest, offsets[d + 1] - offsets[d] + 1)
+    tok_hash = np.empty(longest, np.uint64)
+    cum = np.zeros(longest + 1, np.int64)
+    line_lo = np.empty(longest, np.int64)
+    line_hi = np.empty(longest, np.int64)
+    para_lo = np.empty(longest, np.int64)
+    para_hi = np.empty(longest, np.int64)
+    grams = np.empty(longest, np.uint64)
+    slot = np.empty(longest, np.int64)
+    rep = np.empty(longest + 1, np.bool_)
+    size = _table_mask(longest) + 1
+    keys = np.empty(size, np.uint64)
+    used = np.empty(size, np.bool_)
+    counts = np.empty(size, np.int64)
+    seen = np.empty(size, np.bool_)
+    for d in range(n_docs):
+        i, end = offsets[d], offsets[d + 1]
+        chars = n_tok = n_lines = n_paras = 0
+        in_tok = False
+        h = _FNV_OFFSET
+        tok_chars = 0
+        first = last = para_first = para_last = -1
+        while i <= end:
+            if i < end:
+                c, w = decode(data, i)
+                flags = table[c]
             else:
-                spans.append([code, code])
-    return [(low, high) for low, high in spans]
+                c, w, flags = 10, 1, SPACE | BREAK  # a final line break closes everything
+            if flags & SPACE:
+                if in_tok:
+                    tok_hash[n_tok] = mix(h, np.uint64(tok_chars))
+                    n_tok += 1
+                    cum[n_tok] = cum[n_tok - 1] + tok_chars
+                    in_tok = False
+                if flags & BREAK:
+                    if c == 13 and i + 1 < end and data[i + 1] == 10:
+                        w = 2
+                        chars += 1
+                    if first >= 0:
+                        line_lo[n_lines], line_hi[n_lines] = first, last
+                        n_lines += 1
+                        if para_first < 0:
+                            para_first = first
+                        para_last = last
+                    elif para_first >= 0:
+                        para_lo[n_paras], para_hi[n_paras] = para_first, para_last
+                        n_paras += 1
+                        para_first = -1
+                    first = -1
+            else:
+                if not in_tok:
+                    in_tok = True
+                    h = _FNV_OFFSET
+                    tok_chars = 0
+                for k in range(i, i + w):
+                    h = (h ^ np.uint64(data[k])) * _FNV_PRIME
+                tok_chars += 1
+                if first < 0:
+                    first = i
+                last = i + w
+            chars += 1
+            i += w
+        if para_first >= 0:
+            para_lo[n_paras], para_hi[n_paras] = para_first, para_last
+            n_paras += 1
+        base[d, 0] = chars - 1  # the closing break is not part of the text
+        base[d, 1] = n_paras
+        base[d, 2], base[d, 3] = _duplicates(data, para_lo[:n_paras], para_hi[:n_paras], keys, used)
+        base[d, 4] = n_lines
+        base[d, 5], base[d, 6] = _duplicates(data, line_lo[:n_lines], line_hi[:n_lines], keys, used)
+        # n-gram levels: an (n+1)-gram can repeat only where the n-grams at p and p + 1 repeat.
+        rep[: n_tok + 1] = True
+        grams[:n_tok] = _FNV_OFFSET
+        for n in range(1, max_n + 1):
+            m = n_tok - n + 1
+            if m <= 0:
+                break
+            n_cand = 0
+            for p in range(m):
+                if rep[p] and rep[p + 1]:
+                    n_cand += 1
+            if n_cand < 2:
+                break
+            mask = _table_mask(n_cand)
+            used[: mask + 1] = False
+            for p in range(m):
+                if rep[p] and rep[p + 1]:
+                    grams[p] = mix(grams[p], tok_hash[p + n - 1])
+                    k, new = _slot(keys, used, mask, grams[p])
+                    if new:
+                        counts[k] = 0
+                        seen[k] = False
+                    counts[k] += 1
+                    slot[p] = k
+                    rep[p] = True
+                else:
+                    rep[p] = False
+            rep[m] = False
+            best = 0
+            total = 0
+            next_free = -1
+            for p in range(m):
+                if rep[p]:
+                    k = slot[p]
+                    if counts[k] < 2:
+                        rep[p] = False
+                        continue
+                    if counts[k] > best:
+                        best = counts[k]
+                        top[d, n] = (cum[p + n] - cum[p] + n - 1) * counts[k]
+                    if p >= next_free:
+                        if seen[k]:
+                            total += cum[p + n] - cum[p]
+                            next_free = p + n
+                        else:
+                            seen[k] = True
+            dup[d, n] = total
+            if best == 0:
+                break
+    return base, top, dup
 
 
-def _class_body(spans: list[tuple[int, int]]) -> str:
-    parts = []
-    for low, high in spans:
-        parts.append(re.escape(chr(low)))
-        if high > low:
-            parts.append("-" + re.escape(chr(high)))
-    return "".join(parts)
+def ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """Elementwise numerator / denominator as float64, 0.0 where the denominator is 0."""
+    numerator = np.asarray(numerator, np.float64)
+    denominator = np.asarray(denominator, np.float64)
+    out = np.zeros(np.broadcast(numerator, denominator).shape, np.float64)
+    return np.divide(numerator, denominator, out=out, where=denominator != 0)
 
 
-# A class made only of characters below U+10000 is compiled into a fast lookup table, one with
-# astral characters into a slow range list, so texts without astral characters (almost all of
-# them) use the first pattern. No P*/S* span crosses U+FFFF (U+10000 is a letter).
-_SPANS = _punctuation_spans()
-_PUNCT_BMP = _class_body([span for span in _SPANS if span[1] < 0x10000])
-_PUNCT_ALL = _class_body(_SPANS)
-_WORD_BMP_RE = re.compile(rf"[^\s{_PUNCT_BMP}](?:\S*[^\s{_PUNCT_BMP}])?")
-_WORD_ALL_RE = re.compile(rf"[^\s{_PUNCT_ALL}](?:\S*[^\s{_PUNCT_ALL}])?")
-# One match per token holding an alphabetic character: from its first letter to its end.
-_ALPHA_TOKEN_RE = re.compile(r"[^\W\d_]\S*")
-_PARAGRAPH_SPLIT_RE = re.compile(r"\n(?:[^\S\n]*\n)+")
-_MAX_BMP = "\uffff"
+def first_failures(n_rows: int, rules: list[tuple[str, np.ndarray | None]]) -> list[str | None]:
+    """Per row, the reason of the first rule (in list order) whose mask is True, else None.
 
-
-def words(text: str) -> list[str]:
-    """The words of ``text``: non-punctuation tokens with outer punctuation stripped."""
-    if text.isascii() or max(text) <= _MAX_BMP:
-        return _WORD_BMP_RE.findall(text)
-    return _WORD_ALL_RE.findall(text)
-
-
-def count_alpha_tokens(text: str) -> int:
-    """How many tokens hold at least one alphabetic character."""
-    return len(_ALPHA_TOKEN_RE.findall(text))
+    A rule whose mask is None is off.
+    """
+    codes = np.full(n_rows, -1, np.int64)
+    names = []
+    for reason, fails in rules:
+        if fails is None:
+            continue
+        codes[(codes < 0) & fails] = len(names)
+        names.append(reason)
+    lookup = [*names, None]
+    return [lookup[code] for code in codes.tolist()]
 
 
 def nonblank_lines(text: str) -> list[str]:
     """The lines of ``text`` with surrounding whitespace stripped; blank lines left out."""
     return [line for line in map(str.strip, text.splitlines()) if line]
-
-
-def paragraphs(text: str) -> list[str]:
-    """The paragraphs of ``text`` (split at blank lines), stripped; empty ones left out."""
-    return [part for part in map(str.strip, _PARAGRAPH_SPLIT_RE.split(text)) if part]
-
-
-def duplicate_stats(items: Sequence[str]) -> tuple[int, int]:
-    """(number of items, total characters) over the items equal to an earlier item.
-
-    The first occurrence of each distinct item is not counted; every later one is.
-    """
-    seen: set[str] = set()
-    count = chars = 0
-    for item in items:
-        if item in seen:
-            count += 1
-            chars += len(item)
-        else:
-            seen.add(item)
-    return count, chars
-
-
-class NGramStats:
-    """Repetition statistics over the word n-grams of one token sequence.
-
-    n-grams are compared exactly (as integer word ids, not hashes). Only repeated n-grams are
-    tracked: an (n+1)-gram can repeat only where the n-grams at p and p+1 both repeat, so each
-    level works on the (usually few) positions kept by the level below it. Levels are built on
-    demand and cached, so asking for n = 2..10 costs one pass per level.
-    """
-
-    def __init__(self, tokens: Sequence[str]) -> None:
-        self.n_tokens = len(tokens)
-        index = dict.fromkeys(tokens)
-        index = dict(zip(index, range(len(index)), strict=True))
-        self._vocab = max(len(index), 1)
-        ids = np.fromiter(map(index.__getitem__, tokens), np.int64, self.n_tokens)
-        self._ids = ids
-        lengths = np.fromiter(map(len, tokens), np.int64, self.n_tokens)
-        self._cum = np.zeros(self.n_tokens + 1, np.int64)
-        np.cumsum(lengths, out=self._cum[1:])
-        counts = np.bincount(ids, minlength=1)
-        pos = np.flatnonzero(counts[ids] >= 2)
-        # per level: (sorted positions of repeated n-grams, their group id, their count)
-        self._levels = {1: (pos, ids[pos], counts[ids[pos]])}
-
-    def _level(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        top = max(self._levels)
-        while top < n:
-            pos, group, _ = self._levels[top]
-            if len(pos) < 2:
-                empty = pos[:0]
-                self._levels[top + 1] = (empty, empty, empty)
-            else:
-                lookup = np.full(self.n_tokens + 1, -1, np.int64)
-                lookup[pos] = group
-                starts = pos[lookup[pos + 1] >= 0]
-                keys = lookup[starts] * self._vocab + self._ids[starts + top]
-                _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
-                at_pos = counts[inverse]
-                keep = at_pos >= 2
-                self._levels[top + 1] = (starts[keep], inverse[keep], at_pos[keep])
-            top += 1
-        return self._levels[n]
-
-    def top_ngram_chars(self, n: int) -> int:
-        """Characters covered by the most frequent repeated n-gram, times its count.
-
-        An n-gram is measured as its words joined by single spaces. Ties between n-grams of the
-        same count go to the one that occurs first. 0 when no n-gram occurs twice.
-        """
-        pos, _, counts = self._level(n)
-        if len(pos) == 0:
-            return 0
-        best = int(np.argmax(counts))
-        start = int(pos[best])
-        chars = int(self._cum[start + n] - self._cum[start]) + n - 1
-        return chars * int(counts[best])
-
-    def duplicate_ngram_chars(self, n: int) -> int:
-        """Characters in n-grams that repeat an earlier n-gram, counted without overlap.
-
-        Scans left to right like datatrove's ``find_all_duplicate``: an n-gram already seen
-        adds the length of its words (without separators) and the scan jumps past it, so no
-        word is counted twice; otherwise the n-gram is remembered and the scan moves one word.
-        """
-        pos, group, _ = self._level(n)
-        if len(pos) == 0:
-            return 0
-        cum = self._cum
-        seen: set[int] = set()
-        total = 0
-        next_free = -1
-        for start, key in zip(pos.tolist(), group.tolist(), strict=True):
-            if start < next_free:
-                continue
-            if key in seen:
-                total += int(cum[start + n] - cum[start])
-                next_free = start + n
-            else:
-                seen.add(key)
-        return total
-
-
-def ratio(numerator: float, denominator: float) -> float:
-    """numerator / denominator, or 0.0 for an empty denominator."""
-    return numerator / denominator if denominator else 0.0
-
-
-__all__ = [
-    "NGramStats",
-    "count_alpha_tokens",
-    "duplicate_stats",
-    "nonblank_lines",
-    "paragraphs",
-    "ratio",
-    "words",
-]

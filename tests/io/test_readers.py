@@ -1,0 +1,125 @@
+import gzip
+import json
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import zstandard
+
+from dataprep.errors import InputError
+from dataprep.io.readers import open_corpus
+from dataprep.stage import ROW_COLUMN
+
+RECORDS = [{"text": f"document {i}", "n": i} for i in range(25)]
+
+
+def write_jsonl(path, records, opener=open):
+    with opener(path, "wt", encoding="utf-8") as f:
+        for record in records:
+            f.write(json.dumps(record) + "\n")
+    return path
+
+
+def read_all(corpus):
+    return pa.Table.from_batches(list(corpus.iter_batches()))
+
+
+def test_every_format_reads_the_same_rows(tmp_path):
+    table = pa.Table.from_pylist(RECORDS)
+    write_jsonl(tmp_path / "a.jsonl", RECORDS)
+    write_jsonl(tmp_path / "b.jsonl.gz", RECORDS, gzip.open)
+    with open(tmp_path / "c.jsonl.zst", "wb") as raw:
+        with zstandard.ZstdCompressor().stream_writer(raw) as f:
+            f.write("".join(json.dumps(r) + "\n" for r in RECORDS).encode())
+    pq.write_table(table, tmp_path / "d.parquet")
+    with pa.OSFile(str(tmp_path / "e.arrow"), "wb") as f, pa.ipc.new_file(f, table.schema) as w:
+        w.write_table(table)
+    with pa.OSFile(str(tmp_path / "f.arrow"), "wb") as f, pa.ipc.new_stream(f, table.schema) as w:
+        w.write_table(table)
+    for name in ["a.jsonl", "b.jsonl.gz", "c.jsonl.zst", "d.parquet", "e.arrow", "f.arrow"]:
+        corpus = open_corpus([str(tmp_path / name)], batch_rows=10)
+        batches = list(corpus.iter_batches())
+        assert [b.num_rows for b in batches] == [10, 10, 5], name
+        got = pa.Table.from_batches(batches)
+        assert got.column("text").to_pylist() == [r["text"] for r in RECORDS], name
+        assert got.column("id").to_pylist() == [f"{name}:{i}" for i in range(25)], name
+
+
+def test_saved_hf_dataset_folder(tmp_path):
+    datasets = pytest.importorskip("datasets")
+    datasets.Dataset.from_list(RECORDS).save_to_disk(str(tmp_path / "saved"))
+    got = read_all(open_corpus([str(tmp_path / "saved")]))
+    assert got.column("n").to_pylist() == list(range(25))
+
+
+def test_directory_and_glob_inputs_are_one_corpus_with_global_row_numbers(tmp_path):
+    (tmp_path / "sub").mkdir()
+    write_jsonl(tmp_path / "sub" / "x.jsonl", RECORDS[:5])
+    write_jsonl(tmp_path / "y.jsonl", RECORDS[5:])
+    (tmp_path / "notes.txt").write_text("ignored")
+    got = read_all(open_corpus([str(tmp_path)]))
+    assert got.column(ROW_COLUMN).to_pylist() == list(range(25))
+    assert got.column("id").to_pylist()[:1] == ["sub/x.jsonl:0"]
+    assert got.column("id").to_pylist()[5] == "y.jsonl:0"
+    globbed = read_all(open_corpus([str(tmp_path / "**" / "*.jsonl")]))
+    assert globbed.num_rows == 25
+
+
+def test_existing_id_column_is_kept(tmp_path):
+    write_jsonl(tmp_path / "a.jsonl", [{"text": "t", "doc_id": "abc"}])
+    corpus = open_corpus([str(tmp_path / "a.jsonl")], id_column="doc_id")
+    assert not corpus.generate_ids
+    assert read_all(corpus).column("doc_id").to_pylist() == ["abc"]
+
+
+def test_missing_text_column_lists_the_columns(tmp_path):
+    write_jsonl(tmp_path / "a.jsonl", [{"body": "t", "n": 1}])
+    with pytest.raises(InputError, match=r"no text column 'text'; the columns are body, n"):
+        open_corpus([str(tmp_path / "a.jsonl")])
+
+
+def test_non_string_text_column_is_refused(tmp_path):
+    write_jsonl(tmp_path / "a.jsonl", [{"text": 5}])
+    with pytest.raises(InputError, match="holds int64, expected strings"):
+        open_corpus([str(tmp_path / "a.jsonl")])
+
+
+def test_bad_json_line_names_file_and_line(tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"text": "ok"}\n{"text": "fine"}\n{"text": broken}\n')
+    with pytest.raises(InputError, match=r"bad.jsonl:line 3: not valid JSON"):
+        read_all(open_corpus([str(path)]))
+
+
+def test_inputs_with_different_columns_are_refused(tmp_path):
+    write_jsonl(tmp_path / "a.jsonl", [{"text": "t", "n": 1}])
+    write_jsonl(tmp_path / "b.jsonl", [{"text": "t", "m": 1}])
+    with pytest.raises(InputError, match=r"b.jsonl: columns differ .*missing: \['n'\]; extra: \['m'\]"):
+        open_corpus([str(tmp_path / "a.jsonl"), str(tmp_path / "b.jsonl")])
+
+
+def test_compatible_types_are_unified(tmp_path):
+    write_jsonl(tmp_path / "a.jsonl", [{"text": "t", "n": 1}])
+    write_jsonl(tmp_path / "b.jsonl", [{"text": "t", "n": 1.5}])
+    got = read_all(open_corpus([str(tmp_path / "a.jsonl"), str(tmp_path / "b.jsonl")]))
+    assert got.column("n").to_pylist() == [1.0, 1.5]
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda p: None, "no such file or directory"),
+        (lambda p: p.write_text("x"), "unsupported file type"),
+    ],
+)
+def test_unreadable_inputs(tmp_path, make, message):
+    path = tmp_path / "input.txt"
+    make(path)
+    with pytest.raises(InputError, match=message):
+        open_corpus([str(path)])
+
+
+def test_empty_json_file_is_a_clear_error(tmp_path):
+    (tmp_path / "empty.jsonl").write_text("")
+    with pytest.raises(InputError, match="empty.jsonl: the file is empty"):
+        open_corpus([str(tmp_path / "empty.jsonl")])

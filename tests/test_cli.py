@@ -1,0 +1,46 @@
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from dataprep.cli import main
+
+
+@pytest.mark.parametrize("args", [[], ["filter"], ["stages"]])
+def test_help_of_every_command(args):
+    result = CliRunner().invoke(main, [*args, "--help"])
+    assert result.exit_code == 0
+    assert "Usage:" in result.output
+
+
+def test_filter_default_recipe_on_the_bundled_sample(tmp_path, sample_corpus):
+    result = CliRunner().invoke(main, ["filter", str(sample_corpus), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "minhash_dedup" in result.output and "near_duplicate" in result.output
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["data"]["rows"] + manifest["rejected"]["rows"] == 1278
+    assert [s["name"] for s in manifest["stages"]][-2:] == ["exact_dedup", "minhash_dedup"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["filter", "missing.jsonl", "-o", "OUT"], "Error: missing.jsonl: no such file or directory"),
+        (["filter", "SAMPLE", "-o", "OUT", "-c", "nope.yaml"], "Error: nope.yaml: no such config file"),
+        (["filter", "SAMPLE", "-o", "OUT", "--text-column", "body"], "no text column 'body'"),
+    ],
+)
+def test_user_errors_are_one_line_without_traceback(tmp_path, sample_corpus, args, message, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    args = [str(sample_corpus) if a == "SAMPLE" else a for a in args]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_stages_lists_every_stage_with_defaults():
+    result = CliRunner().invoke(main, ["stages"])
+    assert result.exit_code == 0
+    assert "minhash_dedup (selector): ngram=5, num_perm=128, threshold=0.8" in result.output

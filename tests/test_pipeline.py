@@ -1,0 +1,114 @@
+import json
+
+import pyarrow as pa
+import pytest
+from conftest import shared_file
+
+from dataprep.dedup.exact import ExactDedup
+from dataprep.dedup.minhash import MinHashDedup
+from dataprep.errors import ConfigError, OutputError
+from dataprep.pipeline import Pipeline
+from dataprep.quality.simple import LengthFilter, ScoreThreshold
+
+
+def read_split(out, split):
+    manifest = json.loads((out / "manifest.json").read_text())
+    tables = []
+    for shard in manifest[split]["shards"]:
+        with pa.memory_map(str(out / split / shard["file"])) as source:
+            tables.append(pa.ipc.open_stream(source).read_all())
+    return pa.concat_tables(tables)
+
+
+def dedup_stages():
+    return [LengthFilter(min_words=3), ExactDedup(), MinHashDedup(threshold=0.8)]
+
+
+def assert_nothing_lost(out, rows_in, id_column="id"):
+    kept, rejected = read_split(out, "data"), read_split(out, "rejected")
+    assert kept.num_rows + rejected.num_rows == rows_in
+    ids = kept.column(id_column).to_pylist() + rejected.column(id_column).to_pylist()
+    assert len(set(ids)) == rows_in
+    assert None not in rejected.column("dp_reject_stage").to_pylist()
+    assert None not in rejected.column("dp_reject_reason").to_pylist()
+    assert "dp_reject_stage" not in kept.schema.names
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["data"]["rows"] + manifest["rejected"]["rows"] == manifest["rows_in"] == rows_in
+    stats = json.loads((out / "stats.json").read_text())
+    assert stats["rows_kept"] == kept.num_rows
+    for stage in stats["stages"].values():
+        assert sum(stage["reasons"].values()) == stage["rows_rejected"]
+    return kept, rejected
+
+
+@pytest.mark.parametrize(
+    ("parts", "rows"),
+    [
+        (("tinyshakespeare", "tinyshakespeare.jsonl.gz"), 7222),
+        (("ag_news", "ag_news_test.jsonl.gz"), 7600),
+        (("wikitext-2", "wikitext2_test.jsonl.gz"), 62),
+    ],
+)
+def test_nothing_lost_on_real_corpora(tmp_path, parts, rows):
+    result = Pipeline(dedup_stages()).run([str(shared_file(*parts))], tmp_path / "out")
+    assert result.rows_in == rows
+    assert_nothing_lost(tmp_path / "out", rows)
+
+
+def test_sample_near_duplicates_are_the_second_edition(tmp_path, sample_corpus):
+    Pipeline(dedup_stages()).run([str(sample_corpus)], tmp_path / "out")
+    kept, rejected = assert_nothing_lost(tmp_path / "out", 1278)
+    dup_ids = [
+        i for i, s in zip(rejected.column("id").to_pylist(), rejected.column("dp_reject_stage").to_pylist())
+        if s in ("exact_dedup", "minhash_dedup")
+    ]
+    # Every duplicate found is a 2006-edition Gospel chapter; the 1769 chapter comes first.
+    assert len(dup_ids) >= 80
+    assert all(i.startswith("ebible:") for i in dup_ids)
+
+
+def test_output_does_not_depend_on_num_proc(tmp_path):
+    source = [str(shared_file("tinyshakespeare", "tinyshakespeare.jsonl.gz"))]
+    for num_proc in (1, 2):
+        Pipeline(dedup_stages(), num_proc=num_proc, batch_rows=1000).run(source, tmp_path / f"p{num_proc}")
+    for relative in ["manifest.json", "data/data-00000-of-00001.arrow", "rejected/data-00000-of-00001.arrow"]:
+        assert (tmp_path / "p1" / relative).read_bytes() == (tmp_path / "p2" / relative).read_bytes()
+
+
+def test_rejected_rows_carry_columns_and_cluster_ids(tmp_path):
+    path = tmp_path / "in.jsonl"
+    texts = ["short", "a b c d e f g h", "a b c d e f g h", "A  B c d e f g h"]
+    path.write_text("".join(json.dumps({"text": t, "k": i}) + "\n" for i, t in enumerate(texts)))
+    Pipeline(dedup_stages()).run([str(path)], tmp_path / "out")
+    kept, rejected = assert_nothing_lost(tmp_path / "out", 4)
+    assert kept.to_pylist() == [{"text": texts[1], "k": 1, "id": "in.jsonl:1", "dp_dup_cluster": 1}]
+    assert [(r["k"], r["dp_reject_stage"], r["dp_reject_reason"], r["dp_dup_cluster"]) for r in rejected.to_pylist()] == [
+        (0, "length_filter", "length_below_min_words", None),
+        (2, "exact_dedup", "exact_duplicate", 1),
+        (3, "exact_dedup", "exact_duplicate", 1),
+    ]
+
+
+def test_existing_output_is_refused_and_overwrite_replaces_it(tmp_path, sample_corpus):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "old.txt").write_text("x")
+    with pytest.raises(OutputError, match="already exists and is not empty"):
+        Pipeline([ExactDedup()]).run([str(sample_corpus)], out)
+    Pipeline([ExactDedup()]).run([str(sample_corpus)], out, overwrite=True)
+    assert not (out / "old.txt").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no temporary folder left
+
+
+def test_config_errors_come_before_reading_data(tmp_path):
+    missing_input = str(tmp_path / "does-not-exist.jsonl")
+    with pytest.raises(ConfigError, match="appears twice"):
+        Pipeline([ExactDedup(), ExactDedup()]).run([missing_input], tmp_path / "o")
+    with pytest.raises(ConfigError, match="threshold"):
+        Pipeline([MinHashDedup(threshold=2.0)]).run([missing_input], tmp_path / "o")
+
+
+def test_missing_score_column_is_named_before_any_batch(tmp_path, sample_corpus):
+    with pytest.raises(ConfigError, match="no column 'dp_score_x'; the columns are id, edition"):
+        Pipeline([ScoreThreshold(column="dp_score_x", min=0.5)]).run([str(sample_corpus)], tmp_path / "o")
+    assert not (tmp_path / "o").exists()
