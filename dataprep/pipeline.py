@@ -21,19 +21,13 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from dataprep.decisions import DecisionLog
 from dataprep.errors import ConfigError, OutputError
 from dataprep.io.readers import DEFAULT_BATCH_ROWS, Corpus, open_corpus
 from dataprep.io.writer import DEFAULT_MAX_SHARD_BYTES, ShardedWriter
 from dataprep.progress import progress_bar
 from dataprep.runners.local import LocalRunner
-from dataprep.stage import (
-    REJECT_REASON,
-    REJECT_STAGE,
-    ROW_COLUMN,
-    RunContext,
-    Stage,
-    alive_mask,
-)
+from dataprep.stage import REJECT_REASON, REJECT_STAGE, Filter, RunContext, Stage, alive_mask
 from dataprep.stats import StageStats, batch_stage_stats
 
 REJECT_COLUMNS = {REJECT_STAGE: pa.string(), REJECT_REASON: pa.string()}
@@ -50,34 +44,47 @@ class RunResult:
     stages: list[StageStats]
 
 
-def _start_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
-    for name, arrow_type in REJECT_COLUMNS.items():
-        batch = batch.append_column(name, pa.nulls(batch.num_rows, arrow_type))
+def _start_batch(batch: pa.RecordBatch, cached: tuple[pa.Array, pa.Array] | None):
+    """Add the reject columns: empty, or the decisions of an earlier pass."""
+    for position, (name, arrow_type) in enumerate(REJECT_COLUMNS.items()):
+        values = cached[position] if cached else pa.nulls(batch.num_rows, arrow_type)
+        batch = batch.append_column(name, values)
     return batch
 
 
-def _apply(stages: list[Stage], batch: pa.RecordBatch) -> tuple[pa.RecordBatch, list[float]]:
+@dataclass
+class _PassPlan:
+    """What a worker does to each batch in one pass.
+
+    stages: the stages to apply, in order; skip[i]: stage i's verdicts are already in the
+    batch (from the decision log), so it is not run again; fit_stage: the stage whose
+    fit_state is computed on the alive rows afterwards (None in the final pass).
+    """
+
+    stages: list[Stage]
+    skip: list[bool]
+    fit_stage: Stage | None = None
+
+
+def _pass_task(plan: _PassPlan, item: tuple[pa.RecordBatch, Any]):
+    batch, cached = item
+    batch = _start_batch(batch, cached)
     seconds = []
-    for stage in stages:
+    for stage, skip in zip(plan.stages, plan.skip, strict=True):
         start = time.perf_counter()
-        batch = stage.transform_batch(batch)
+        if not skip:
+            batch = stage.transform_batch(batch)
         seconds.append(time.perf_counter() - start)
-    return batch, seconds
-
-
-def _fit_state_task(stages: list[Stage], batch: pa.RecordBatch) -> tuple[Any, float]:
-    """Worker task of a fit pass: earlier stages transform, the last one maps alive rows."""
-    batch, _ = _apply(stages[:-1], _start_batch(batch))
+    if plan.fit_stage is None:
+        return batch, seconds
+    decisions = (batch.column(REJECT_STAGE), batch.column(REJECT_REASON))
     alive = alive_mask(batch)
     if not alive.all():
         batch = batch.filter(pa.array(alive))
     start = time.perf_counter()
-    state = stages[-1].fit_state(batch)
-    return state, time.perf_counter() - start
-
-
-def _transform_task(stages: list[Stage], batch: pa.RecordBatch):
-    return _apply(stages, _start_batch(batch))
+    state = plan.fit_stage.fit_state(batch)
+    seconds.append(time.perf_counter() - start)
+    return state, decisions, seconds
 
 
 class Pipeline:
@@ -155,11 +162,12 @@ class Pipeline:
         for stage in self.stages:
             stage.bind(context)
         runner = LocalRunner(self.num_proc)
-        fit_seconds = [0.0] * len(self.stages)
+        seconds = [0.0] * len(self.stages)
+        log = None
         for index, stage in enumerate(self.stages):
             if stage.needs_fit:
-                fit_seconds[index] = self._fit_stage(index, corpus, runner)
-        result = self._write(corpus, runner, tmp_dir, fit_seconds)
+                log = self._fit_stage(index, corpus, runner, log, seconds, work_dir)
+        result = self._write(corpus, runner, tmp_dir, log, seconds)
         shutil.rmtree(work_dir)
         if out_dir.exists():
             shutil.rmtree(out_dir)
@@ -167,27 +175,50 @@ class Pipeline:
         result.out_dir = out_dir
         return result
 
-    def _batches(self, corpus: Corpus, label: str) -> Iterator[pa.RecordBatch]:
-        return progress_bar(corpus.iter_batches(), label, enabled=self.progress)
+    def _plan(self, upto: int, log: DecisionLog | None, fit_stage: Stage | None) -> _PassPlan:
+        covered = log.covered if log else 0
+        skip = [
+            i < covered and isinstance(stage, Filter) and not stage.output_columns()
+            for i, stage in enumerate(self.stages[:upto])
+        ]
+        return _PassPlan(self.stages[:upto], skip, fit_stage)
 
-    def _fit_stage(self, index: int, corpus: Corpus, runner: LocalRunner) -> float:
+    def _items(self, corpus: Corpus, log: DecisionLog | None, label: str) -> Iterator:
+        batches = progress_bar(corpus.iter_batches(), label, enabled=self.progress)
+        if log is None:
+            return ((batch, None) for batch in batches)
+        return zip(batches, log.read(), strict=True)
+
+    def _fit_stage(self, index, corpus, runner, log, seconds, work_dir) -> DecisionLog | None:
+        """One pass: earlier stages transform, stage ``index`` fits. Returns the new decision
+        log (covering stages before ``index``) for the next pass."""
         stage = self.stages[index]
-        task_seconds = [0.0]
+        plan = self._plan(index, log, stage)
+        new_log = DecisionLog(work_dir / f"decisions-{index}.arrow", index) if index else None
+        waited = [0.0]
 
         def states():
-            for state, seconds in runner.map(
-                _fit_state_task, self.stages[: index + 1], self._batches(corpus, f"fit {stage.name}")
-            ):
-                task_seconds[0] += seconds
+            results = runner.map(_pass_task, plan, self._items(corpus, log, f"fit {stage.name}"))
+            for state, decisions, task_seconds in _timed(results, waited):
+                for i, value in enumerate(task_seconds[:-1]):
+                    seconds[i] += value
+                seconds[index] += task_seconds[-1]
+                if new_log is not None:
+                    new_log.append(*decisions)
                 yield state
 
         start = time.perf_counter()
         stage.fit(states())
-        # Driver time (the reduce) plus the workers' time mapping batches.
-        return task_seconds[0] + (time.perf_counter() - start)
+        # The reduce on the driver: wall time minus the time spent waiting for mapped batches.
+        seconds[index] += time.perf_counter() - start - waited[0]
+        if new_log is not None:
+            new_log.close()
+        if log is not None:
+            log.remove()
+        return new_log or log
 
     def _write(
-        self, corpus: Corpus, runner: LocalRunner, tmp_dir: Path, fit_seconds: list[float]
+        self, corpus: Corpus, runner: LocalRunner, tmp_dir: Path, log, seconds: list[float]
     ) -> RunResult:
         kept_schema = corpus.output_schema
         for name, arrow_type in self.output_columns().items():
@@ -199,13 +230,14 @@ class Pipeline:
         kept_writer = ShardedWriter(tmp_dir / "data", kept_schema, **options)
         rejected_writer = ShardedWriter(tmp_dir / "rejected", rejected_schema, **options)
         names = [stage.name for stage in self.stages]
-        totals = [StageStats(name, seconds=s) for name, s in zip(names, fit_seconds, strict=True)]
+        totals = [StageStats(name, seconds=s) for name, s in zip(names, seconds, strict=True)]
         rows_in = 0
-        batches = self._batches(corpus, "transform")
-        for batch, seconds in runner.map(_transform_task, self.stages, batches):
+        plan = self._plan(len(self.stages), log, None)
+        items = self._items(corpus, log, "transform")
+        for batch, task_seconds in runner.map(_pass_task, plan, items):
             rows_in += batch.num_rows
             for i, stats in enumerate(batch_stage_stats(batch, names)):
-                stats.seconds = seconds[i]
+                stats.seconds = task_seconds[i]
                 totals[i] = totals[i] + stats
             alive = alive_mask(batch)
             kept_writer.write(_conform(batch.filter(pa.array(alive)), kept_schema))
@@ -248,6 +280,21 @@ class Pipeline:
             "rejected": {"rows": result.rows_rejected, "shards": rejected_shards},
             "rows_in": result.rows_in,
         }
+
+
+def _timed(items: Iterator, waited: list[float]) -> Iterator:
+    """``items`` unchanged; adds the time spent waiting for each one to ``waited[0]``."""
+    iterator = iter(items)
+    while True:
+        start = time.perf_counter()
+        item = next(iterator, _DONE)
+        waited[0] += time.perf_counter() - start
+        if item is _DONE:
+            return
+        yield item
+
+
+_DONE = object()
 
 
 def _conform(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:

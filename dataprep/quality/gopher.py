@@ -156,10 +156,16 @@ def _quality_counts(data, offsets, table, lower, bullets, stop_chars, stop_offse
                             k += 1
                             j += step
                         for s in range(len(stop_offsets) - 1):
-                            a, b = stop_offsets[s], stop_offsets[s + 1]
-                            if b - a == length and np.all(stop_chars[a:b] == word[:length]):
-                                counts[9] += 1
-                                break
+                            a = stop_offsets[s]
+                            if stop_offsets[s + 1] - a == length:
+                                same = True
+                                for k in range(length):
+                                    if stop_chars[a + k] != word[k]:
+                                        same = False
+                                        break
+                                if same:
+                                    counts[9] += 1
+                                    break
             if flags & BREAK:
                 if nonblank:
                     counts[6] += 1
@@ -178,7 +184,10 @@ def _quality_counts(data, offsets, table, lower, bullets, stop_chars, stop_offse
                         w_hi, w_last = i + w, pos
                     if not nonblank:
                         nonblank = True
-                        counts[7] += np.any(bullets == c)
+                        for bullet in bullets:
+                            if bullet == c:
+                                counts[7] += 1
+                                break
                     ends_ellipsis = c == 0x2026 or (c == 46 and c1 == 46 and c2 == 46)
                 c2, c1 = c1, c
             pos += 1

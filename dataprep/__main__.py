@@ -1,0 +1,5 @@
+"""``python -m dataprep`` runs the CLI."""
+
+from dataprep.cli import main
+
+main()

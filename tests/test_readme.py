@@ -1,0 +1,36 @@
+"""The README's set-up commands are what CI runs, and the package lists every subpackage."""
+
+import re
+import tomllib
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def readme_commands() -> list[str]:
+    text = (REPO / "README.md").read_text()
+    setup = text.split("## Set-up", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```bash\n(.+?)\n```", setup)
+
+
+def test_readme_has_exactly_two_setup_commands_and_ci_runs_the_test_one():
+    commands = readme_commands()
+    assert len(commands) == 2
+    assert commands[0].startswith("pip install") and "dataprep filter data/" in commands[0]
+    assert "pytest" in commands[1]
+    assert commands[1] in (REPO / ".ci" / "run").read_text()
+
+
+def test_every_subpackage_is_listed_in_pyproject():
+    listed = set(tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {
+        ".".join(path.parent.relative_to(REPO).parts)
+        for path in (REPO / "dataprep").rglob("__init__.py")
+    }
+    assert found | {"dataprep.recipes"} == listed
+
+
+def test_bundled_sample_is_small_and_documented():
+    sample = REPO / "data" / "kjv_chapters.jsonl.gz"
+    assert sample.stat().st_size <= 2 * 1024 * 1024
+    assert "public domain" in (REPO / "data" / "README.md").read_text()
