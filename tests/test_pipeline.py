@@ -112,3 +112,28 @@ def test_missing_score_column_is_named_before_any_batch(tmp_path, sample_corpus)
     with pytest.raises(ConfigError, match="no column 'dp_score_x'; the columns are id, edition"):
         Pipeline([ScoreThreshold(column="dp_score_x", min=0.5)]).run([str(sample_corpus)], tmp_path / "o")
     assert not (tmp_path / "o").exists()
+
+
+class CountingFilter(LengthFilter):
+    """length_filter that counts the rows it is asked about (num_proc=1 runs in this process)."""
+
+    name = "length_filter"
+    seen = 0
+
+    def reject_reasons(self, batch):
+        CountingFilter.seen += batch.num_rows
+        return super().reject_reasons(batch)
+
+
+def test_filters_before_whole_corpus_stages_run_once_per_row(tmp_path, sample_corpus):
+    from conftest import read_jsonl_gz
+
+    CountingFilter.seen = 0
+    stages = [CountingFilter(min_words=200), ExactDedup(), MinHashDedup()]
+    Pipeline(stages).run([str(sample_corpus)], tmp_path / "out")
+    # Three passes (two fits and the write), but the filter's verdicts come from the decision log.
+    assert CountingFilter.seen == 1278
+    short = sum(len(r["text"].split()) < 200 for r in read_jsonl_gz(sample_corpus))
+    stats = json.loads((tmp_path / "out" / "stats.json").read_text())["stages"]
+    assert stats["length_filter"]["reasons"] == {"length_below_min_words": short}
+    assert stats["exact_dedup"]["rows_in"] == 1278 - short

@@ -30,8 +30,8 @@ from dataprep.dedup.minhash_kernels import (
     band_hashes,
     pair_jaccard,
     permutation_seeds,
-    shingle_hashes,
     signatures,
+    signatures_and_sets,
 )
 from dataprep.errors import ConfigError
 from dataprep.params import check_bool, check_choice, check_number, check_string
@@ -138,19 +138,20 @@ class MinHashDedup(Selector):
     def fit_state(self, batch: pa.RecordBatch) -> dict:
         texts = self._texts(batch)
         seeds = permutation_seeds(self.num_perm, self.seed)
-        sigs, shingle_counts = signatures(texts, self.ngram, seeds)
-        has_shingles = shingle_counts > 0
+        state = {}
+        if self.verify == "exact":
+            sigs, values, set_sizes = signatures_and_sets(texts, self.ngram, seeds)
+            has_shingles = set_sizes > 0
+            state["shingle_lengths"] = set_sizes[has_shingles]
+            state["shingles"] = values
+        else:
+            sigs, shingle_counts = signatures(texts, self.ngram, seeds)
+            has_shingles = shingle_counts > 0
         bands, rows = self.banding
-        state = {
-            "rows": batch.column(ROW_COLUMN).to_numpy()[has_shingles],
-            "bands": band_hashes(sigs[has_shingles], bands, rows),
-        }
+        state["rows"] = batch.column(ROW_COLUMN).to_numpy()[has_shingles]
+        state["bands"] = band_hashes(sigs[has_shingles], bands, rows)
         if self.verify == "signature":
             state["signatures"] = sigs[has_shingles]
-        elif self.verify == "exact":
-            sets = shingle_hashes(texts.filter(pa.array(has_shingles)), self.ngram)
-            state["shingle_lengths"] = np.array([len(s) for s in sets], dtype=np.int64)
-            state["shingles"] = np.concatenate(sets) if sets else np.empty(0, np.uint32)
         if self.keep_highest is not None:
             column = batch.column(self.keep_highest).cast(pa.float64())
             values = pc.fill_null(column, -np.inf).to_numpy(zero_copy_only=False)

@@ -102,6 +102,44 @@ def _signatures(data, offsets, ngram, seeds, out):
 
 
 @nb.njit(cache=True)
+def _signatures_and_sets(data, offsets, ngram, seeds, out):
+    """Like _signatures, and also each document's sorted unique shingle hashes, back to back
+    (returns the flat values and the number of values per document)."""
+    n = len(offsets) - 1
+    num_perm = len(seeds)
+    longest = 0
+    for d in range(n):
+        longest = max(longest, offsets[d + 1] - offsets[d])
+    tokens = np.empty(longest // 2 + 1, dtype=np.uint64)
+    shingles = np.empty(longest // 2 + 1, dtype=np.uint32)
+    current = np.empty(num_perm, dtype=np.uint32)
+    lengths = np.zeros(n, dtype=np.int64)
+    values = np.empty(max(16, (offsets[n] - offsets[0]) // 4), dtype=np.uint32)
+    filled = 0
+    for d in range(n):
+        count = _token_hashes(data, offsets[d], offsets[d + 1], tokens)
+        current[:] = EMPTY
+        if count > 0:
+            length = min(ngram, count)
+            total = count - length + 1
+            for s in range(total):
+                x = _shingle_hash(tokens, s, length)
+                shingles[s] = x
+                for p in range(num_perm):
+                    v = _fmix32(x ^ seeds[p])
+                    if v < current[p]:
+                        current[p] = v
+            unique = np.unique(shingles[:total])
+            if filled + len(unique) > len(values):
+                values = np.resize(values, max(2 * len(values), filled + len(unique)))
+            values[filled : filled + len(unique)] = unique
+            filled += len(unique)
+            lengths[d] = len(unique)
+        out[d, :] = current
+    return values[:filled].copy(), lengths
+
+
+@nb.njit(cache=True)
 def _band_hashes(signatures, bands, rows, out):
     """One 64-bit hash per (document, band) of the band's ``rows`` signature values."""
     n = signatures.shape[0]
@@ -184,6 +222,17 @@ def signatures(texts: pa.Array, ngram: int, seeds: np.ndarray) -> tuple[np.ndarr
     out = np.empty((len(texts), len(seeds)), dtype=np.uint32)
     counts = _signatures(data, offsets, ngram, seeds, out)
     return out, counts
+
+
+def signatures_and_sets(
+    texts: pa.Array, ngram: int, seeds: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(signatures, flat sorted unique shingle hashes, distinct shingles per document) in one
+    tokenizing pass; a document's set is values[sum(lengths[:i]) : sum(lengths[:i + 1])]."""
+    data, offsets = _buffers(texts)
+    out = np.empty((len(texts), len(seeds)), dtype=np.uint32)
+    values, lengths = _signatures_and_sets(data, offsets, ngram, seeds, out)
+    return out, values, lengths
 
 
 def band_hashes(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:

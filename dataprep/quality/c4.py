@@ -213,9 +213,9 @@ class C4QualityFilter(Filter):
                 line = raw.strip()
                 if not line:
                     continue
-                if max_word is not None and len(line) > max_word:
-                    if any(len(word) > max_word for word in line.split()):
-                        continue
+                too_long = max_word is not None and len(line) > max_word
+                if too_long and any(len(word) > max_word for word in line.split()):
+                    continue
                 if citations and "[" in line:
                     line = _CITATION_RE.sub("", line)
                     if not line:
