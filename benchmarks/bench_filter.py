@@ -2,7 +2,8 @@
 and peak RSS. Corpora are real documents resampled with light random edits (benchmarks/corpora.py).
 Each size runs in its own process (``python -m dataprep filter``), so peak RSS is that run's.
 
-    python benchmarks/bench_filter.py --sizes 10000,100000,1000000 --out benchmarks/results/filter.json
+    python benchmarks/bench_filter.py --sizes 10000,100000,1000000 \
+        --out benchmarks/results/filter.json
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corpora import resampled_corpus  # noqa: E402
+from corpora import resampled_corpus
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -29,8 +30,18 @@ def run_size(size: int, num_proc: int, recipe: Path) -> dict:
     corpus = resampled_corpus(size)
     out = Path(tempfile.mkdtemp(prefix="dataprep-bench-")) / "out"
     command = [
-        sys.executable, "-m", "dataprep", "filter", str(corpus), "-o", str(out),
-        "-c", str(recipe), "--num-proc", str(num_proc), "--quiet",
+        sys.executable,
+        "-m",
+        "dataprep",
+        "filter",
+        str(corpus),
+        "-o",
+        str(out),
+        "-c",
+        str(recipe),
+        "--num-proc",
+        str(num_proc),
+        "--quiet",
     ]
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
@@ -76,7 +87,9 @@ def main() -> None:
     report = {
         "command": "python benchmarks/bench_filter.py " + " ".join(sys.argv[1:]),
         "machine": {"cpu_count": multiprocessing.cpu_count(), "python": platform.python_version()},
-        "recipe": str(args.recipe.relative_to(REPO)) if args.recipe.is_relative_to(REPO) else str(args.recipe),
+        "recipe": str(args.recipe.relative_to(REPO))
+        if args.recipe.is_relative_to(REPO)
+        else str(args.recipe),
         "runs": runs,
     }
     if args.out:

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corpora import real_documents  # noqa: E402
+from corpora import real_documents
 
 NUM_PERM = 128
 NGRAM = 5
@@ -70,7 +70,9 @@ def run_ours_fit(docs: list[str]) -> dict:
     with tempfile.TemporaryDirectory() as work:
         stage.bind(RunContext(work_dir=Path(work)))
         stage.fit([stage.fit_state(make_batch([{"text": d} for d in docs[:50]]))])  # compile
-        batches = [make_batch([{"text": d} for d in docs[i : i + 8192]]) for i in range(0, len(docs), 8192)]
+        batches = [
+            make_batch([{"text": d} for d in docs[i : i + 8192]]) for i in range(0, len(docs), 8192)
+        ]
         start = time.perf_counter()
         states = [stage.fit_state(b) for b in batches]
         mapped = time.perf_counter()
@@ -83,7 +85,7 @@ def run_ours_fit(docs: list[str]) -> dict:
         "bands_rows": list(stage.banding),
         "candidate_pairs": stage.candidate_pairs_,
         "verified_pairs": stage.verified_pairs_,
-        "rows_rejected": int(len(stage.rejected_rows_)),
+        "rows_rejected": len(stage.rejected_rows_),
     }
 
 
@@ -158,16 +160,23 @@ def measure(method: str, repeat: int, limit: int | None) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=4, help="copies of the real corpus (default 4)")
-    parser.add_argument("--loop-limit", type=int, default=3000, help="docs for the slow datasketch loop")
+    parser.add_argument(
+        "--repeat", type=int, default=4, help="copies of the real corpus (default 4)"
+    )
+    parser.add_argument(
+        "--loop-limit", type=int, default=3000, help="docs for the slow datasketch loop"
+    )
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     results = {}
     for method in METHODS:
         limit = args.loop_limit if method == "datasketch_loop" else None
         results[method] = measure(method, args.repeat, limit)
-        print(f"{method:16s} {results[method]['docs_per_s']:>12,.0f} docs/s "
-              f"{results[method]['mb_per_s']:8.2f} MB/s  peak RSS {results[method]['peak_rss_mb']:.0f} MB")
+        print(
+            f"{method:16s} {results[method]['docs_per_s']:>12,.0f} docs/s "
+            f"{results[method]['mb_per_s']:8.2f} MB/s  "
+            f"peak RSS {results[method]['peak_rss_mb']:.0f} MB"
+        )
     ours = results["dataprep"]["mb_per_s"]
     report = {
         "command": "python benchmarks/bench_minhash.py " + " ".join(sys.argv[1:]),

@@ -38,7 +38,10 @@ def _summary(result: RunResult) -> str:
             )
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        for row in rows
+    ]
     lines.insert(1, "  ".join("-" * width for width in widths))
     lines.append(
         f"\n{result.rows_in:,} rows in: {result.rows_kept:,} kept in {result.out_dir / 'data'}, "
@@ -61,17 +64,43 @@ def main() -> None:
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @click.option("-o", "--output", "output", required=True, type=click.Path(), help="Output folder.")
 @click.option(
-    "-c", "--config", "config", type=click.Path(), default=None,
+    "-c",
+    "--config",
+    "config",
+    type=click.Path(),
+    default=None,
     help="YAML recipe (default: configs/filter/default.yaml).",
 )
 @click.option("--text-column", default=None, help="Column holding the text [text].")
-@click.option("--id-column", default=None, help="Column holding unique ids, generated when absent [id].")
-@click.option("--num-proc", default=1, show_default=True, type=click.IntRange(1), help="Worker processes.")
-@click.option("--batch-rows", default=None, type=click.IntRange(1), help="Rows per record batch [8192].")
-@click.option("--shard-format", type=click.Choice(SHARD_FORMATS), default=None, help="Arrow IPC stream (datasets.save_to_disk layout) or file format [stream].")
+@click.option(
+    "--id-column", default=None, help="Column holding unique ids, generated when absent [id]."
+)
+@click.option(
+    "--num-proc", default=1, show_default=True, type=click.IntRange(1), help="Worker processes."
+)
+@click.option(
+    "--batch-rows", default=None, type=click.IntRange(1), help="Rows per record batch [8192]."
+)
+@click.option(
+    "--shard-format",
+    type=click.Choice(SHARD_FORMATS),
+    default=None,
+    help="Arrow IPC stream (datasets.save_to_disk layout) or file format [stream].",
+)
 @click.option("--overwrite", is_flag=True, help="Replace an existing output folder.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars and no summary table.")
-def filter_command(inputs, output, config, text_column, id_column, num_proc, batch_rows, shard_format, overwrite, quiet):
+def filter_command(
+    inputs,
+    output,
+    config,
+    text_column,
+    id_column,
+    num_proc,
+    batch_rows,
+    shard_format,
+    overwrite,
+    quiet,
+):
     """Deduplicate and quality-filter INPUT files (JSONL[.gz|.zst], Parquet, Arrow, or a
     datasets.save_to_disk folder; globs and directories work) into OUTPUT."""
     try:

@@ -26,7 +26,14 @@ from dataprep import registry
 from dataprep.errors import ConfigError
 from dataprep.stage import Stage
 
-RECIPE_KEYS = ("stages", "text_column", "id_column", "batch_rows", "max_shard_bytes", "shard_format")
+RECIPE_KEYS = (
+    "stages",
+    "text_column",
+    "id_column",
+    "batch_rows",
+    "max_shard_bytes",
+    "shard_format",
+)
 
 
 def _did_you_mean(word: str, options: list[str]) -> str:
@@ -51,7 +58,9 @@ def load_recipe(path: str | Path) -> dict[str, Any]:
     for key in data:
         if key not in RECIPE_KEYS:
             hint = _did_you_mean(str(key), list(RECIPE_KEYS))
-            raise ConfigError(f"{path}: unknown key {key!r}.{hint} Known keys: {', '.join(RECIPE_KEYS)}.")
+            raise ConfigError(
+                f"{path}: unknown key {key!r}.{hint} Known keys: {', '.join(RECIPE_KEYS)}."
+            )
     if not isinstance(data.get("stages"), list) or not data["stages"]:
         raise ConfigError(f"{path}: 'stages' must be a non-empty list of stages")
     return data

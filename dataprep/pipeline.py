@@ -244,9 +244,7 @@ class Pipeline:
             rejected_writer.write(_conform(batch.filter(pa.array(~alive)), rejected_schema))
         kept_shards = kept_writer.close()
         rejected_shards = rejected_writer.close()
-        result = RunResult(
-            tmp_dir, rows_in, kept_writer.rows, rejected_writer.rows, totals
-        )
+        result = RunResult(tmp_dir, rows_in, kept_writer.rows, rejected_writer.rows, totals)
         _write_json(tmp_dir / "stats.json", self._stats_json(result))
         manifest = self._manifest(corpus, result, kept_shards, rejected_shards)
         _write_json(tmp_dir / "manifest.json", manifest)
@@ -323,11 +321,10 @@ def _json_default(value: Any) -> Any:
 
 def _prepare_output(out_dir: Path, overwrite: bool) -> Path:
     """The temporary folder to build the output in, beside ``out_dir``."""
-    if out_dir.exists() and not overwrite:
-        if out_dir.is_file() or any(out_dir.iterdir()):
-            raise OutputError(
-                f"{out_dir}: already exists and is not empty; choose another -o or pass --overwrite"
-            )
+    if out_dir.exists() and not overwrite and (out_dir.is_file() or any(out_dir.iterdir())):
+        raise OutputError(
+            f"{out_dir}: already exists and is not empty; choose another -o or pass --overwrite"
+        )
     tmp_dir = out_dir.parent / f".{out_dir.name}.dataprep-tmp"
     try:
         out_dir.parent.mkdir(parents=True, exist_ok=True)

@@ -234,22 +234,20 @@ def mark_rejected(
 
     Only rows that are still alive are marked; the first rejection of a row wins.
     """
-    if REJECT_STAGE in batch.schema.names:
-        stages = batch.column(REJECT_STAGE).to_pylist()
-        why = batch.column(REJECT_REASON).to_pylist()
-    else:
-        stages = [None] * batch.num_rows
-        why = [None] * batch.num_rows
-    changed = False
-    for position, reason in zip(positions.tolist(), reasons, strict=True):
-        if reason is not None and stages[position] is None:
-            stages[position] = stage_name
-            why[position] = reason
-            changed = True
-    if not changed and REJECT_STAGE in batch.schema.names:
+    new_reasons = np.full(batch.num_rows, None, dtype=object)
+    new_reasons[np.asarray(positions, dtype=np.int64)] = np.asarray(reasons, dtype=object)
+    new_reasons = pa.array(new_reasons, type=pa.string())
+    if new_reasons.null_count == batch.num_rows:
         return batch
-    batch = set_column(batch, REJECT_STAGE, pa.array(stages, pa.string()))
-    return set_column(batch, REJECT_REASON, pa.array(why, pa.string()))
+    if REJECT_STAGE not in batch.schema.names:
+        batch = set_column(batch, REJECT_STAGE, pa.nulls(batch.num_rows, pa.string()))
+        batch = set_column(batch, REJECT_REASON, pa.nulls(batch.num_rows, pa.string()))
+    old_stages = batch.column(REJECT_STAGE)
+    newly = pc.and_(old_stages.is_null(), new_reasons.is_valid())
+    stages = pc.if_else(newly, pa.scalar(stage_name, pa.string()), old_stages)
+    why = pc.if_else(newly, new_reasons, batch.column(REJECT_REASON))
+    batch = set_column(batch, REJECT_STAGE, stages)
+    return set_column(batch, REJECT_REASON, why)
 
 
 def text_values(batch: pa.RecordBatch, column: str) -> list[str]:

@@ -63,4 +63,3 @@ def batch_stage_stats(batch: pa.RecordBatch, stage_names: list[str]) -> list[Sta
         result.append(StageStats(name, alive, rejected, by_stage[name]))
         alive -= rejected
     return result
-

@@ -25,12 +25,20 @@ def test_filter_default_recipe_on_the_bundled_sample(tmp_path, sample_corpus):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["filter", "missing.jsonl", "-o", "OUT"], "Error: missing.jsonl: no such file or directory"),
-        (["filter", "SAMPLE", "-o", "OUT", "-c", "nope.yaml"], "Error: nope.yaml: no such config file"),
+        (
+            ["filter", "missing.jsonl", "-o", "OUT"],
+            "Error: missing.jsonl: no such file or directory",
+        ),
+        (
+            ["filter", "SAMPLE", "-o", "OUT", "-c", "nope.yaml"],
+            "Error: nope.yaml: no such config file",
+        ),
         (["filter", "SAMPLE", "-o", "OUT", "--text-column", "body"], "no text column 'body'"),
     ],
 )
-def test_user_errors_are_one_line_without_traceback(tmp_path, sample_corpus, args, message, monkeypatch):
+def test_user_errors_are_one_line_without_traceback(
+    tmp_path, sample_corpus, args, message, monkeypatch
+):
     monkeypatch.chdir(tmp_path)
     args = [str(sample_corpus) if a == "SAMPLE" else a for a in args]
     result = CliRunner().invoke(main, args)

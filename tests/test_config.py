@@ -12,7 +12,9 @@ def recipe(tmp_path, text):
 
 
 def test_names_and_mappings_build_stages_with_params(tmp_path):
-    data = load_recipe(recipe(tmp_path, "stages:\n  - exact_dedup\n  - minhash_dedup:\n      threshold: 0.7\n"))
+    data = load_recipe(
+        recipe(tmp_path, "stages:\n  - exact_dedup\n  - minhash_dedup:\n      threshold: 0.7\n")
+    )
     stages = build_stages(data["stages"])
     assert [s.name for s in stages] == ["exact_dedup", "minhash_dedup"]
     assert stages[1].threshold == 0.7 and stages[1].num_perm == 128
@@ -21,9 +23,19 @@ def test_names_and_mappings_build_stages_with_params(tmp_path):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("stages:\n  - minhash_dedupe: {}\n", "Unknown stage 'minhash_dedupe'. Did you mean 'minhash_dedup'?"),
-        ("stages:\n  - minhash_dedup:\n      treshold: 0.7\n", "minhash_dedup has no parameter 'treshold'. Did you mean 'threshold'?"),
-        ("stages:\n  - minhash_dedup:\n      threshold: high\n", "The 'threshold' parameter of minhash_dedup must be a float in (0, 1]. Got 'high' instead."),
+        (
+            "stages:\n  - minhash_dedupe: {}\n",
+            "Unknown stage 'minhash_dedupe'. Did you mean 'minhash_dedup'?",
+        ),
+        (
+            "stages:\n  - minhash_dedup:\n      treshold: 0.7\n",
+            "minhash_dedup has no parameter 'treshold'. Did you mean 'threshold'?",
+        ),
+        (
+            "stages:\n  - minhash_dedup:\n      threshold: high\n",
+            "The 'threshold' parameter of minhash_dedup must be a float in (0, 1]. "
+            "Got 'high' instead.",
+        ),
         ("stage:\n  - exact_dedup\n", "unknown key 'stage'. Did you mean 'stages'?"),
         ("stages: []\n", "'stages' must be a non-empty list"),
         ("stages:\n  - [exact_dedup]\n", "Stage #1 must be a stage name or a mapping"),
@@ -38,7 +50,9 @@ def test_bad_recipes_fail_with_one_sentence(tmp_path, text, message):
 
 
 def test_every_registered_stage_round_trips_its_params():
-    assert {"exact_dedup", "minhash_dedup", "length_filter", "score_threshold"} <= set(registry.available())
+    assert {"exact_dedup", "minhash_dedup", "length_filter", "score_threshold"} <= set(
+        registry.available()
+    )
     for name in registry.available():
         cls = registry.get(name)
         stage = cls()

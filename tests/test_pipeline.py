@@ -57,9 +57,14 @@ def test_nothing_lost_on_real_corpora(tmp_path, parts, rows):
 
 def test_sample_near_duplicates_are_the_second_edition(tmp_path, sample_corpus):
     Pipeline(dedup_stages()).run([str(sample_corpus)], tmp_path / "out")
-    kept, rejected = assert_nothing_lost(tmp_path / "out", 1278)
+    _, rejected = assert_nothing_lost(tmp_path / "out", 1278)
     dup_ids = [
-        i for i, s in zip(rejected.column("id").to_pylist(), rejected.column("dp_reject_stage").to_pylist())
+        i
+        for i, s in zip(
+            rejected.column("id").to_pylist(),
+            rejected.column("dp_reject_stage").to_pylist(),
+            strict=True,
+        )
         if s in ("exact_dedup", "minhash_dedup")
     ]
     # Every duplicate found is a 2006-edition Gospel chapter; the 1769 chapter comes first.
@@ -70,9 +75,17 @@ def test_sample_near_duplicates_are_the_second_edition(tmp_path, sample_corpus):
 def test_output_does_not_depend_on_num_proc(tmp_path):
     source = [str(shared_file("tinyshakespeare", "tinyshakespeare.jsonl.gz"))]
     for num_proc in (1, 2):
-        Pipeline(dedup_stages(), num_proc=num_proc, batch_rows=1000).run(source, tmp_path / f"p{num_proc}")
-    for relative in ["manifest.json", "data/data-00000-of-00001.arrow", "rejected/data-00000-of-00001.arrow"]:
-        assert (tmp_path / "p1" / relative).read_bytes() == (tmp_path / "p2" / relative).read_bytes()
+        Pipeline(dedup_stages(), num_proc=num_proc, batch_rows=1000).run(
+            source, tmp_path / f"p{num_proc}"
+        )
+    for relative in [
+        "manifest.json",
+        "data/data-00000-of-00001.arrow",
+        "rejected/data-00000-of-00001.arrow",
+    ]:
+        assert (tmp_path / "p1" / relative).read_bytes() == (
+            tmp_path / "p2" / relative
+        ).read_bytes()
 
 
 def test_rejected_rows_carry_columns_and_cluster_ids(tmp_path):
@@ -82,7 +95,10 @@ def test_rejected_rows_carry_columns_and_cluster_ids(tmp_path):
     Pipeline(dedup_stages()).run([str(path)], tmp_path / "out")
     kept, rejected = assert_nothing_lost(tmp_path / "out", 4)
     assert kept.to_pylist() == [{"text": texts[1], "k": 1, "id": "in.jsonl:1", "dp_dup_cluster": 1}]
-    assert [(r["k"], r["dp_reject_stage"], r["dp_reject_reason"], r["dp_dup_cluster"]) for r in rejected.to_pylist()] == [
+    assert [
+        (r["k"], r["dp_reject_stage"], r["dp_reject_reason"], r["dp_dup_cluster"])
+        for r in rejected.to_pylist()
+    ] == [
         (0, "length_filter", "length_below_min_words", None),
         (2, "exact_dedup", "exact_duplicate", 1),
         (3, "exact_dedup", "exact_duplicate", 1),
@@ -110,7 +126,9 @@ def test_config_errors_come_before_reading_data(tmp_path):
 
 def test_missing_score_column_is_named_before_any_batch(tmp_path, sample_corpus):
     with pytest.raises(ConfigError, match="no column 'dp_score_x'; the columns are id, edition"):
-        Pipeline([ScoreThreshold(column="dp_score_x", min=0.5)]).run([str(sample_corpus)], tmp_path / "o")
+        Pipeline([ScoreThreshold(column="dp_score_x", min=0.5)]).run(
+            [str(sample_corpus)], tmp_path / "o"
+        )
     assert not (tmp_path / "o").exists()
 
 

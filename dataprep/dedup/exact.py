@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numba as nb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -17,6 +18,7 @@ import xxhash
 from dataprep.params import check_bool
 from dataprep.registry import register
 from dataprep.stage import DUP_CLUSTER, ROW_COLUMN, Selector
+from dataprep.strings import string_buffers
 
 
 def normalize_texts(
@@ -27,31 +29,69 @@ def normalize_texts(
     collapse_whitespace: bool,
     strip_punctuation: bool,
     strip_digits: bool,
-) -> pa.Array:
-    """Arrow-vectorized text normalization; null becomes the empty string."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Normalized UTF-8 bytes of each text as (data, int64 offsets); null reads as "".
+
+    NFKC runs only on non-ASCII texts (it leaves ASCII unchanged); whitespace collapsing turns
+    each run of ASCII whitespace into one space and trims both ends (after NFKC, Unicode spaces
+    such as U+00A0 are ASCII spaces already).
+    """
     texts = pc.fill_null(texts.cast(pa.large_string()), "")
     if nfkc:
-        texts = pc.utf8_normalize(texts, form="NFKC")
+        non_ascii = pc.invert(pc.string_is_ascii(texts))
+        if pc.any(non_ascii).as_py():
+            normalized = pc.utf8_normalize(texts.filter(non_ascii), form="NFKC")
+            texts = pc.replace_with_mask(texts, non_ascii, normalized)
     if lowercase:
         texts = pc.utf8_lower(texts)
     if strip_punctuation:
         texts = pc.replace_substring_regex(texts, r"[\p{P}\p{S}]", "")
     if strip_digits:
         texts = pc.replace_substring_regex(texts, r"\p{Nd}", "")
+    data, offsets = string_buffers(texts)
     if collapse_whitespace:
-        texts = pc.utf8_trim_whitespace(pc.replace_substring_regex(texts, r"\s+", " "))
-    return texts
+        return _collapse_whitespace(data, offsets)
+    return data, offsets
 
 
-def hash128(texts: pa.Array) -> np.ndarray:
-    """xxh3-128 of each string's UTF-8 bytes as an (n, 2) uint64 array."""
-    out = np.empty((len(texts), 2), dtype=np.uint64)
-    mask = (1 << 64) - 1
-    for i, text in enumerate(texts.to_pylist()):
-        digest = xxhash.xxh3_128_intdigest(text.encode("utf-8", "surrogatepass"))
+@nb.njit(cache=True)
+def _collapse_whitespace(data, offsets):
+    n = len(offsets) - 1
+    out = np.empty(max(1, offsets[n] - offsets[0]), dtype=np.uint8)
+    out_offsets = np.zeros(n + 1, dtype=np.int64)
+    size = 0
+    for d in range(n):
+        pending_space = False
+        started = False
+        for i in range(offsets[d], offsets[d + 1]):
+            byte = data[i]
+            if byte == 32 or 9 <= byte <= 13:
+                pending_space = started
+            else:
+                if pending_space:
+                    out[size] = 32
+                    size += 1
+                    pending_space = False
+                out[size] = byte
+                size += 1
+                started = True
+        out_offsets[d + 1] = size
+    return out, out_offsets
+
+
+def hash128(data: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """xxh3-128 of each byte string data[offsets[i]:offsets[i+1]] as an (n, 2) uint64 array."""
+    n = len(offsets) - 1
+    out = np.empty((n, 2), dtype=np.uint64)
+    view = memoryview(data)
+    for i in range(n):
+        digest = xxhash.xxh3_128_intdigest(view[offsets[i] : offsets[i + 1]])
         out[i, 0] = digest >> 64
-        out[i, 1] = digest & mask
+        out[i, 1] = digest & _LOW_64
     return out
+
+
+_LOW_64 = (1 << 64) - 1
 
 
 @register
@@ -91,8 +131,8 @@ class ExactDedup(Selector):
         return {DUP_CLUSTER: pa.int64()}
 
     def fit_state(self, batch: pa.RecordBatch) -> tuple[np.ndarray, np.ndarray]:
-        texts = normalize_texts(batch.column(self.context.text_column), **self.get_params())
-        return batch.column(ROW_COLUMN).to_numpy(), hash128(texts)
+        data, offsets = normalize_texts(batch.column(self.context.text_column), **self.get_params())
+        return batch.column(ROW_COLUMN).to_numpy(), hash128(data, offsets)
 
     def fit(self, states: Iterable[tuple[np.ndarray, np.ndarray]]) -> None:
         row_parts, hash_parts = [], []
@@ -110,5 +150,7 @@ class ExactDedup(Selector):
         duplicates = same_as_previous
         in_group = duplicates.copy()
         in_group[group_start[duplicates]] = True
-        self._set_rejections(rows[duplicates], np.zeros(duplicates.sum(), np.int16), ["exact_duplicate"])
+        self._set_rejections(
+            rows[duplicates], np.zeros(duplicates.sum(), np.int16), ["exact_duplicate"]
+        )
         self._set_row_values(DUP_CLUSTER, rows[in_group], representative[in_group])

@@ -86,7 +86,9 @@ def candidate_pairs(band_hashes: np.ndarray) -> np.ndarray:
     members = np.arange(n, dtype=np.int64)
     for band in range(bands):
         order = np.argsort(band_hashes[:, band], kind="stable")
-        left, right = _bucket_pairs(band_hashes[order, band], members[order], ALL_PAIRS_BUCKET_LIMIT)
+        left, right = _bucket_pairs(
+            band_hashes[order, band], members[order], ALL_PAIRS_BUCKET_LIMIT
+        )
         if len(left):
             low, high = np.minimum(left, right), np.maximum(left, right)
             parts.append(low * n + high)

@@ -160,9 +160,10 @@ class MinHashDedup(Selector):
 
     def fit(self, states: Iterable[dict]) -> None:
         spill_dir = Path(self.context.work_dir or tempfile.mkdtemp(prefix="dataprep-minhash-"))
-        with _Spill(spill_dir / f"{self.name}.signatures") as sig_file, _Spill(
-            spill_dir / f"{self.name}.shingles"
-        ) as shingle_file:
+        with (
+            _Spill(spill_dir / f"{self.name}.signatures") as sig_file,
+            _Spill(spill_dir / f"{self.name}.shingles") as shingle_file,
+        ):
             row_parts, band_parts, priority_parts, length_parts = [], [], [], []
             for state in states:
                 row_parts.append(state["rows"])
@@ -186,7 +187,9 @@ class MinHashDedup(Selector):
         sig_file.remove()
         shingle_file.remove()
         labels = lsh.connected_components(n, pairs)
-        keep = _representatives(labels, _concat(priority_parts, np.float64) if self.keep_highest else None)
+        keep = _representatives(
+            labels, _concat(priority_parts, np.float64) if self.keep_highest else None
+        )
         in_cluster = np.bincount(labels, minlength=n)[labels] > 1
         rejected = in_cluster & (keep[labels] != np.arange(n))
         self.clusters_ = int(np.unique(labels[in_cluster]).size)
@@ -196,7 +199,9 @@ class MinHashDedup(Selector):
 
 def _concat(parts: list[np.ndarray], dtype, empty_shape=(0,)) -> np.ndarray:
     parts = [p for p in parts if len(p)]
-    return np.concatenate(parts).astype(dtype, copy=False) if parts else np.empty(empty_shape, dtype)
+    return (
+        np.concatenate(parts).astype(dtype, copy=False) if parts else np.empty(empty_shape, dtype)
+    )
 
 
 def _representatives(labels: np.ndarray, priority: np.ndarray | None) -> np.ndarray:

@@ -15,6 +15,8 @@ import numba as nb
 import numpy as np
 import pyarrow as pa
 
+from dataprep.strings import string_buffers
+
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 _FNV_PRIME = np.uint64(0x100000001B3)
 _COMBINE = np.uint64(0x9E3779B97F4A7C15)
@@ -192,22 +194,6 @@ def pair_jaccard(values: np.ndarray, ends: np.ndarray, pairs: np.ndarray) -> np.
     return _pair_jaccard(values, starts, ends.astype(np.int64), pairs[:, 0], pairs[:, 1])
 
 
-def _buffers(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """(utf8 bytes, int64 offsets) of a string array; nulls read as empty strings."""
-    texts = texts.cast(pa.large_string())
-    if texts.null_count:
-        import pyarrow.compute as pc
-
-        texts = pc.fill_null(texts, "")
-    _, offsets_buffer, data_buffer = texts.buffers()
-    offsets = np.frombuffer(offsets_buffer, dtype=np.int64)[
-        texts.offset : texts.offset + len(texts) + 1
-    ]
-    if data_buffer is None:
-        return np.zeros(1, dtype=np.uint8), offsets
-    return np.frombuffer(data_buffer, dtype=np.uint8), offsets
-
-
 def permutation_seeds(num_perm: int, seed: int) -> np.ndarray:
     """The 32-bit seeds of the ``num_perm`` hash permutations, derived from ``seed``."""
     return np.random.default_rng(seed).integers(0, 2**32, size=num_perm, dtype=np.uint32)
@@ -218,7 +204,7 @@ def signatures(texts: pa.Array, ngram: int, seeds: np.ndarray) -> tuple[np.ndarr
 
     Lowercasing, if wanted, is done by the caller (``pyarrow.compute.utf8_lower``).
     """
-    data, offsets = _buffers(texts)
+    data, offsets = string_buffers(texts)
     out = np.empty((len(texts), len(seeds)), dtype=np.uint32)
     counts = _signatures(data, offsets, ngram, seeds, out)
     return out, counts
@@ -229,7 +215,7 @@ def signatures_and_sets(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(signatures, flat sorted unique shingle hashes, distinct shingles per document) in one
     tokenizing pass; a document's set is values[sum(lengths[:i]) : sum(lengths[:i + 1])]."""
-    data, offsets = _buffers(texts)
+    data, offsets = string_buffers(texts)
     out = np.empty((len(texts), len(seeds)), dtype=np.uint32)
     values, lengths = _signatures_and_sets(data, offsets, ngram, seeds, out)
     return out, values, lengths
@@ -244,7 +230,7 @@ def band_hashes(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
 
 def shingle_hashes(texts: pa.Array, ngram: int) -> list[np.ndarray]:
     """The sorted set of 32-bit shingle hashes of each document (for exact Jaccard)."""
-    data, offsets = _buffers(texts)
+    data, offsets = string_buffers(texts)
     return [_shingle_set(data, offsets[i], offsets[i + 1], ngram) for i in range(len(texts))]
 
 

@@ -132,7 +132,7 @@ def _locate_bad_json_line(path: Path, schema: pa.Schema | None) -> str | None:
     with _json_stream(path) as raw, io.TextIOWrapper(raw, encoding="utf-8", errors="strict") as f:
         line_number = 0
         try:
-            for line_number, line in enumerate(f, start=1):  # noqa: B007
+            for line_number, line in enumerate(f, start=1):
                 if not line.strip():
                     continue
                 try:

@@ -166,7 +166,9 @@ class Corpus:
         try:
             columns = [batch.column(f.name).cast(f.type) for f in self.schema]
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError, KeyError) as error:
-            raise InputError(f"{source.path}: cannot convert to the corpus schema: {error}") from None
+            raise InputError(
+                f"{source.path}: cannot convert to the corpus schema: {error}"
+            ) from None
         return pa.RecordBatch.from_arrays(columns, schema=self.schema)
 
 

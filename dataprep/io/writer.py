@@ -123,4 +123,6 @@ class ShardedWriter:
         }
         info = {"description": "written by dataprep", "citation": "", "homepage": "", "license": ""}
         (self.directory / "state.json").write_text(json.dumps(state, indent=2, sort_keys=True))
-        (self.directory / "dataset_info.json").write_text(json.dumps(info, indent=2, sort_keys=True))
+        (self.directory / "dataset_info.json").write_text(
+            json.dumps(info, indent=2, sort_keys=True)
+        )

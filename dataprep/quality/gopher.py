@@ -69,7 +69,6 @@ Differences from datatrove:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 import numba as nb
 import numpy as np
@@ -97,8 +96,13 @@ STOP_WORDS = ["the", "be", "to", "of", "and", "that", "have", "with"]
 TOP_N_GRAMS = {2: 0.2, 3: 0.18, 4: 0.16}
 DUP_N_GRAMS = {5: 0.15, 6: 0.14, 7: 0.13, 8: 0.12, 9: 0.11, 10: 0.10}
 BULLETS = "•-*–—·‣◦●○▪▫■□►▸➢"
-ELLIPSES = ("...", "…")
 
+_RATIO_PARAMS = (
+    "max_symbol_word_ratio",
+    "max_bullet_lines_ratio",
+    "max_ellipsis_lines_ratio",
+    "min_alpha_words_ratio",
+)
 QUALITY_REASONS = (
     "gopher_short_doc",
     "gopher_long_doc",
@@ -195,14 +199,6 @@ def _quality_counts(data, offsets, table, lower, bullets, stop_chars, stop_offse
     return out
 
 
-def _check_order(stage: str, low_name: str, low: Any, high_name: str, high: Any) -> None:
-    if low is not None and high is not None and low > high:
-        raise ConfigError(
-            f"The {low_name!r} parameter of {stage} must not exceed {high_name!r}. "
-            f"Got {low!r} > {high!r} instead."
-        )
-
-
 def _above(values: np.ndarray, limit: float | None) -> np.ndarray | None:
     return None if limit is None else values > limit
 
@@ -249,12 +245,7 @@ class GopherQualityFilter(Filter):
             check_number(self.name, param, value, low=0, integer=True, allow_none=True)
         for param in ("min_avg_word_length", "max_avg_word_length"):
             check_number(self.name, param, getattr(self, param), low=0, allow_none=True)
-        for param in (
-            "max_symbol_word_ratio",
-            "max_bullet_lines_ratio",
-            "max_ellipsis_lines_ratio",
-            "min_alpha_words_ratio",
-        ):
+        for param in _RATIO_PARAMS:
             check_number(self.name, param, getattr(self, param), low=0, high=1, allow_none=True)
         check_string_list(self.name, "stop_words", self.stop_words)
         if not all(self.stop_words):
@@ -262,16 +253,16 @@ class GopherQualityFilter(Filter):
                 f"The 'stop_words' parameter of {self.name} must hold non-empty strings. "
                 f"Got {self.stop_words!r} instead."
             )
-        _check_order(
-            self.name, "min_doc_words", self.min_doc_words, "max_doc_words", self.max_doc_words
-        )
-        _check_order(
-            self.name,
-            "min_avg_word_length",
-            self.min_avg_word_length,
-            "max_avg_word_length",
-            self.max_avg_word_length,
-        )
+        for low, high in (
+            ("min_doc_words", "max_doc_words"),
+            ("min_avg_word_length", "max_avg_word_length"),
+        ):
+            low_value, high_value = getattr(self, low), getattr(self, high)
+            if low_value is not None and high_value is not None and low_value > high_value:
+                raise ConfigError(
+                    f"The {low!r} parameter of {self.name} must not exceed {high!r}. "
+                    f"Got {low_value!r} > {high_value!r} instead."
+                )
 
     def reason_names(self) -> list[str]:
         """Every reason this stage can give, in the order its rules are checked."""
@@ -298,25 +289,17 @@ class GopherQualityFilter(Filter):
         ellipsis_lines, stops = counts.T[8:]
         avg = ratio(word_chars, n_words)
         symbol = self.max_symbol_word_ratio
+        if symbol is not None:
+            symbol = (ratio(hashes, tokens) > symbol) | (ratio(ellipses, tokens) > symbol)
+        bullet_ratio, ellipsis_ratio = ratio(bullet_lines, lines), ratio(ellipsis_lines, lines)
         rules = [
             ("gopher_short_doc", _below(n_words, self.min_doc_words)),
             ("gopher_long_doc", _above(n_words, self.max_doc_words)),
             ("gopher_below_avg_word_length", _below(avg, self.min_avg_word_length)),
             ("gopher_above_avg_word_length", _above(avg, self.max_avg_word_length)),
-            (
-                "gopher_symbol_word_ratio",
-                None
-                if symbol is None
-                else (ratio(hashes, tokens) > symbol) | (ratio(ellipses, tokens) > symbol),
-            ),
-            (
-                "gopher_bullet_lines",
-                _above(ratio(bullet_lines, lines), self.max_bullet_lines_ratio),
-            ),
-            (
-                "gopher_ellipsis_lines",
-                _above(ratio(ellipsis_lines, lines), self.max_ellipsis_lines_ratio),
-            ),
+            ("gopher_symbol_word_ratio", symbol),
+            ("gopher_bullet_lines", _above(bullet_ratio, self.max_bullet_lines_ratio)),
+            ("gopher_ellipsis_lines", _above(ellipsis_ratio, self.max_ellipsis_lines_ratio)),
             ("gopher_alpha_words", _below(ratio(alpha, tokens), self.min_alpha_words_ratio)),
             ("gopher_stop_words", _below(stops, self.min_stop_words)),
         ]

@@ -69,10 +69,18 @@ class LengthFilter(Filter):
         words = pc.count_substring_regex(texts, r"\S+").to_numpy(zero_copy_only=False)
         chars = pc.utf8_length(texts).to_numpy(zero_copy_only=False)
         by_words = _bounds_reasons(
-            words, self.min_words, self.max_words, "length_below_min_words", "length_above_max_words"
+            words,
+            self.min_words,
+            self.max_words,
+            "length_below_min_words",
+            "length_above_max_words",
         )
         by_chars = _bounds_reasons(
-            chars, self.min_chars, self.max_chars, "length_below_min_chars", "length_above_max_chars"
+            chars,
+            self.min_chars,
+            self.max_chars,
+            "length_below_min_chars",
+            "length_above_max_chars",
         )
         return [w or c for w, c in zip(by_words, by_chars, strict=True)]
 
@@ -93,8 +101,8 @@ class ScoreThreshold(Filter):
         self,
         *,
         column: str = "",
-        min: float | None = None,  # noqa: A002 - the YAML key users write
-        max: float | None = None,  # noqa: A002
+        min: float | None = None,
+        max: float | None = None,
         keep_missing: bool = False,
     ) -> None:
         self.column = column

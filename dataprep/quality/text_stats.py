@@ -1,6 +1,7 @@
 """Shared text statistics for the rule-based quality filters (Gopher, C4, FineWeb).
 
-Definitions shared by the filters of this package (Python ``str`` semantics throughout):
+Definitions used by the filters of this package (Python ``str`` semantics throughout; C4 and
+FineWeb document their own line handling):
 
 - character: a Unicode code point (what ``len(str)`` counts).
 - whitespace: ``str.isspace()``; line break: a character ``str.splitlines()`` splits at, with
@@ -12,7 +13,8 @@ Definitions shared by the filters of this package (Python ``str`` semantics thro
   punctuation stripped (``"(hello),"`` is ``hello``; ``"don't"`` stays ``don't``; ``"--"`` is
   not a word). datatrove counts NLTK tokens minus punctuation-only ones; stripping gives about
   the same counts and lengths without NLTK.
-- line: a piece between line breaks, stripped; blank (whitespace-only) lines are left out.
+- line (Gopher): a piece between line breaks, stripped; blank (whitespace-only) lines are left
+  out.
 - paragraph: a maximal run of non-blank lines, taken from its first to its last non-whitespace
   character.
 
@@ -323,8 +325,3 @@ def first_failures(n_rows: int, rules: list[tuple[str, np.ndarray | None]]) -> l
         names.append(reason)
     lookup = [*names, None]
     return [lookup[code] for code in codes.tolist()]
-
-
-def nonblank_lines(text: str) -> list[str]:
-    """The lines of ``text`` with surrounding whitespace stripped; blank lines left out."""
-    return [line for line in map(str.strip, text.splitlines()) if line]

@@ -13,7 +13,14 @@ RAW = dict(nfkc=False, lowercase=False, collapse_whitespace=False)
 def test_keeps_first_copy_and_marks_cluster_of_representative():
     texts = ["a b", "c", "a b", "d", "c", "a b"]
     out = run_stage(ExactDedup(**RAW), [{"text": t} for t in texts])
-    assert reasons_of(out) == [None, None, "exact_duplicate", None, "exact_duplicate", "exact_duplicate"]
+    assert reasons_of(out) == [
+        None,
+        None,
+        "exact_duplicate",
+        None,
+        "exact_duplicate",
+        "exact_duplicate",
+    ]
     assert out.column("dp_reject_stage").to_pylist()[2] == "exact_dedup"
     # Cluster id = row number of the kept first copy; rows without a copy get null.
     assert out.column("dp_dup_cluster").to_pylist() == [0, 1, 0, None, 1, 0]
@@ -40,9 +47,10 @@ def test_each_normalization_is_what_makes_texts_equal(option, a, b):
 
 
 def test_rows_rejected_earlier_do_not_count_as_first_copy():
-    from dataprep.testing import make_batch
-    from dataprep.stage import mark_rejected
     import numpy as np
+
+    from dataprep.stage import mark_rejected
+    from dataprep.testing import make_batch
 
     batch = make_batch([{"text": "x"}, {"text": "x"}, {"text": "x"}])
     batch = mark_rejected(batch, "earlier", np.array([0]), ["too_bad"])
@@ -65,7 +73,9 @@ def test_null_text_counts_as_empty_string():
 
 
 def test_bad_parameter_is_one_sentence():
-    with pytest.raises(ConfigError, match="The 'lowercase' parameter of exact_dedup must be a bool"):
+    with pytest.raises(
+        ConfigError, match="The 'lowercase' parameter of exact_dedup must be a bool"
+    ):
         ExactDedup(lowercase="yes").check_params()
 
 

@@ -51,7 +51,9 @@ def test_identical_and_disjoint_documents():
 
 
 def test_estimates_as_accurate_as_datasketch_on_real_pairs():
-    records = read_jsonl_gz(shared_file("codexglue_code", "code_refinement_small_test.jsonl.gz"))[:1500]
+    records = read_jsonl_gz(shared_file("codexglue_code", "code_refinement_small_test.jsonl.gz"))[
+        :1500
+    ]
     seeds = permutation_seeds(128, 7)
     ours_a, _ = signatures(pc.utf8_lower(pa.array([r["buggy"] for r in records])), 5, seeds)
     ours_b, _ = signatures(pc.utf8_lower(pa.array([r["fixed"] for r in records])), 5, seeds)
@@ -106,7 +108,10 @@ def test_empty_documents_never_match():
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"threshold": 1.5}, "The 'threshold' parameter of minhash_dedup must be a float in (0, 1]"),
+        (
+            {"threshold": 1.5},
+            "The 'threshold' parameter of minhash_dedup must be a float in (0, 1]",
+        ),
         ({"num_perm": 1}, "'num_perm' parameter of minhash_dedup must be an int"),
         ({"bands": 4}, "needs both 'bands' and 'rows'"),
         ({"bands": 20, "rows": 20}, "bands * rows must be at most num_perm"),
@@ -114,12 +119,16 @@ def test_empty_documents_never_match():
     ],
 )
 def test_bad_parameters(params, message):
-    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace("*", r"\*").replace("[", r"\[")):
+    with pytest.raises(
+        ConfigError, match=message.replace("(", r"\(").replace("*", r"\*").replace("[", r"\[")
+    ):
         MinHashDedup(**params).check_params()
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("verify", "min_recall"), [("exact", 0.9), ("none", 0.9), ("signature", 0.8)])
+@pytest.mark.parametrize(
+    ("verify", "min_recall"), [("exact", 0.9), ("none", 0.9), ("signature", 0.8)]
+)
 def test_codexglue_near_duplicate_pairs(verify, min_recall):
     """Buggy/fixed pairs differ by a small edit. At threshold 0.8 with the default (exact)
     verification: recall >= 0.9 on pairs whose true 5-gram Jaccard is >= 0.8, and no pair below
@@ -131,7 +140,9 @@ def test_codexglue_near_duplicate_pairs(verify, min_recall):
         records += read_jsonl_gz(shared_file("codexglue_code", name))
     docs = [r["buggy"] for r in records] + [r["fixed"] for r in records]
     n = len(records)
-    out = run_stage(MinHashDedup(threshold=0.8, verify=verify), [{"text": t} for t in docs], batch_rows=4096)
+    out = run_stage(
+        MinHashDedup(threshold=0.8, verify=verify), [{"text": t} for t in docs], batch_rows=4096
+    )
     cluster = out.column("dp_dup_cluster").to_pylist()
     similar = found = dissimilar_merged = 0
     for i, record in enumerate(records):

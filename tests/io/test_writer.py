@@ -25,7 +25,7 @@ def test_shards_are_size_bounded_and_hold_every_row_in_order(tmp_path):
     shards = write(tmp_path / "out", "stream")
     assert len(shards) > 1
     assert sum(s["rows"] for s in shards) == 50
-    assert [s["file"] for s in shards][0] == f"data-00000-of-{len(shards):05d}.arrow"
+    assert shards[0]["file"] == f"data-00000-of-{len(shards):05d}.arrow"
     rows = []
     for shard in shards:
         with pa.memory_map(str(tmp_path / "out" / shard["file"])) as source:
@@ -53,7 +53,9 @@ def test_file_format_loads_with_pyarrow_dataset(tmp_path):
 def test_empty_output_still_has_one_loadable_shard(tmp_path):
     datasets = pytest.importorskip("datasets")
     writer = ShardedWriter(tmp_path / "out", SCHEMA)
-    assert writer.close() == [{"file": "data-00000-of-00001.arrow", "rows": 0, "bytes": writer_bytes(tmp_path)}]
+    assert writer.close() == [
+        {"file": "data-00000-of-00001.arrow", "rows": 0, "bytes": writer_bytes(tmp_path)}
+    ]
     assert len(datasets.load_from_disk(str(tmp_path / "out"))) == 0
 
 
