@@ -59,7 +59,7 @@ Differences from datatrove:
   between paragraphs halve every line ratio), and bullets include ``*`` and a few other marks
   besides datatrove's ``•`` and ``-``.
 - Repetition compares lines and paragraphs with surrounding whitespace stripped, leaves blank
-  ones out, and splits paragraphs at any blank line (datatrove: at two or more ``\n`` in a row).
+  ones out, and splits paragraphs at any blank line (datatrove: at two or more ``\\n`` in a row).
   Lines, paragraphs and n-grams are compared through 64-bit hashes (see ``text_stats``).
 - A top n-gram counts only when it occurs at least twice; datatrove also flags a short document
   whose single n-gram is long compared to the text, which is not repetition.

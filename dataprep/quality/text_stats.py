@@ -164,6 +164,25 @@ def _duplicates(data, lo, hi, keys, used):
     return count, chars
 
 
+@nb.njit(inline="always")
+def _count_tokens_lines(data, i, end, table):
+    """(tokens, an upper bound on non-blank lines) of data[i:end]."""
+    tokens = lines = 0
+    in_tok = nonblank = False
+    while i < end:
+        c, w = decode(data, i)
+        if table[c] & SPACE:
+            in_tok = False
+            if table[c] & BREAK:
+                lines += nonblank
+                nonblank = False
+        else:
+            tokens += not in_tok
+            in_tok = nonblank = True
+        i += w
+    return tokens, lines + 1
+
+
 @nb.njit(cache=True)
 def repetition_counts(data, offsets, table, max_n):
     """Per document, the counts behind Gopher's repetition rules.
@@ -179,25 +198,24 @@ def repetition_counts(data, offsets, table, max_n):
     base = np.zeros((n_docs, 7), np.int64)
     top = np.zeros((n_docs, max_n + 1), np.int64)
     dup = np.zeros((n_docs, max_n + 1), np.int64)
-    longest = 1
-    for d in range(n_docs):
-        longest = max(longest, offsets[d + 1] - offsets[d] + 1)
-    tok_hash = np.empty(longest, np.uint64)
-    cum = np.zeros(longest + 1, np.int64)
-    line_lo = np.empty(longest, np.int64)
-    line_hi = np.empty(longest, np.int64)
-    para_lo = np.empty(longest, np.int64)
-    para_hi = np.empty(longest, np.int64)
-    grams = np.empty(longest, np.uint64)
-    slot = np.empty(longest, np.int64)
-    rep = np.empty(longest + 1, np.bool_)
-    size = _table_mask(longest) + 1
-    keys = np.empty(size, np.uint64)
-    used = np.empty(size, np.bool_)
-    counts = np.empty(size, np.int64)
-    seen = np.empty(size, np.bool_)
     for d in range(n_docs):
         i, end = offsets[d], offsets[d + 1]
+        # scratch sized to this document's tokens and lines, not to its bytes
+        max_tok, max_lines = _count_tokens_lines(data, i, end, table)
+        tok_hash = np.empty(max_tok, np.uint64)
+        cum = np.zeros(max_tok + 1, np.int64)
+        grams = np.empty(max_tok, np.uint64)
+        slot = np.empty(max_tok, np.int64)
+        rep = np.empty(max_tok + 1, np.bool_)
+        line_lo = np.empty(max_lines, np.int64)
+        line_hi = np.empty(max_lines, np.int64)
+        para_lo = np.empty(max_lines, np.int64)
+        para_hi = np.empty(max_lines, np.int64)
+        size = _table_mask(max(max_tok, max_lines)) + 1
+        keys = np.empty(size, np.uint64)
+        used = np.empty(size, np.bool_)
+        counts = np.empty(size, np.int64)
+        seen = np.empty(size, np.bool_)
         chars = n_tok = n_lines = n_paras = 0
         in_tok = False
         h = _FNV_OFFSET

@@ -147,6 +147,20 @@ def test_bad_words(tmp_path):
     assert reason(C4QualityFilter(), docs[0]) is None  # default: rule off
 
 
+def test_bad_words_match_whole_words_only(tmp_path):
+    path = tmp_path / "bad_words.txt"
+    path.write_text("ass\nasshole\nbad word\na$$\n", encoding="utf-8")
+    stage = C4QualityFilter(bad_words_path=str(path))
+    tails = ["An assessment.", "You ASSHOLE.", "Bad words here.", "A bad word.", "Pay a$$ now."]
+    assert reasons(stage, [f"{GOOD} {tail}" for tail in tails]) == [
+        None,
+        "c4_bad_words",
+        None,
+        "c4_bad_words",
+        "c4_bad_words",
+    ]
+
+
 def test_bad_words_file_is_read_lazily_and_errors_name_the_path(tmp_path):
     missing = tmp_path / "no_such_list.txt"
     stage = C4QualityFilter(bad_words_path=str(missing))
