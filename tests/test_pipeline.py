@@ -72,20 +72,47 @@ def test_sample_near_duplicates_are_the_second_edition(tmp_path, sample_corpus):
     assert all(i.startswith("ebible:") for i in dup_ids)
 
 
-def test_output_does_not_depend_on_num_proc(tmp_path):
-    source = [str(shared_file("tinyshakespeare", "tinyshakespeare.jsonl.gz"))]
+def default_stages():
+    from dataprep.cli import builtin_recipe
+    from dataprep.config import build_stages, load_recipe
+
+    return build_stages(load_recipe(builtin_recipe("filter/default.yaml"))["stages"])
+
+
+@pytest.mark.parametrize(
+    "parts",
+    [
+        ("tinyshakespeare", "tinyshakespeare.jsonl.gz"),
+        ("dclm_quality_annotations", "dclm_quality_majority.jsonl.gz"),
+    ],
+)
+def test_output_does_not_depend_on_num_proc(tmp_path, parts):
+    source = [str(shared_file(*parts))]
     for num_proc in (1, 2):
-        Pipeline(dedup_stages(), num_proc=num_proc, batch_rows=1000).run(
-            source, tmp_path / f"p{num_proc}"
-        )
-    for relative in [
-        "manifest.json",
-        "data/data-00000-of-00001.arrow",
-        "rejected/data-00000-of-00001.arrow",
-    ]:
-        assert (tmp_path / "p1" / relative).read_bytes() == (
-            tmp_path / "p2" / relative
-        ).read_bytes()
+        pipeline = Pipeline(default_stages(), num_proc=num_proc, batch_rows=100)
+        pipeline.run(source, tmp_path / f"p{num_proc}")
+    files = sorted(p.relative_to(tmp_path / "p1") for p in (tmp_path / "p1").rglob("*"))
+    assert files == sorted(p.relative_to(tmp_path / "p2") for p in (tmp_path / "p2").rglob("*"))
+    for relative in files:
+        if relative.name != "stats.json" and (tmp_path / "p1" / relative).is_file():
+            assert (tmp_path / "p1" / relative).read_bytes() == (
+                tmp_path / "p2" / relative
+            ).read_bytes()
+
+
+def test_default_recipe_loses_nothing_and_names_every_reason(tmp_path):
+    path = shared_file("dclm_quality_annotations", "dclm_quality_majority.jsonl.gz")
+    Pipeline(default_stages()).run([str(path)], tmp_path / "out")
+    _, rejected = assert_nothing_lost(tmp_path / "out", 499)
+    stages = set(rejected.column("dp_reject_stage").to_pylist())
+    assert {"gopher_quality", "c4_quality", "fineweb_quality"} <= stages
+    for stage, reason in zip(
+        rejected.column("dp_reject_stage").to_pylist(),
+        rejected.column("dp_reject_reason").to_pylist(),
+        strict=True,
+    ):
+        prefix = {"exact_dedup": "exact_", "minhash_dedup": "near_"}.get(stage, stage.split("_")[0])
+        assert reason.startswith(prefix), (stage, reason)
 
 
 def test_rejected_rows_carry_columns_and_cluster_ids(tmp_path):
