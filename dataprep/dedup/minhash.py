@@ -11,7 +11,7 @@ row number. Documents with no token never match anything.
 
 Memory during fit: 8 * (bands + 1) bytes per alive row (120 bytes at the defaults, 14 bands),
 plus 8 bytes per row with ``keep_highest``. What verification needs is spilled to the run's work
-folder on disk, not held in memory: 4 bytes per distinct shingle (about 4 bytes per word) for
+folder on disk, not held in memory: 4 bytes per shingle (about 4 bytes per word) for
 'exact', 4 * num_perm bytes per row for 'signature'.
 """
 
@@ -31,7 +31,7 @@ from dataprep.dedup.minhash_kernels import (
     pair_jaccard,
     permutation_seeds,
     signatures,
-    signatures_and_sets,
+    signatures_and_shingles,
 )
 from dataprep.errors import ConfigError
 from dataprep.params import check_bool, check_choice, check_number, check_string
@@ -140,7 +140,7 @@ class MinHashDedup(Selector):
         seeds = permutation_seeds(self.num_perm, self.seed)
         state = {}
         if self.verify == "exact":
-            sigs, values, set_sizes = signatures_and_sets(texts, self.ngram, seeds)
+            sigs, values, set_sizes = signatures_and_shingles(texts, self.ngram, seeds)
             has_shingles = set_sizes > 0
             state["shingle_lengths"] = set_sizes[has_shingles]
             state["shingles"] = values

@@ -15,22 +15,10 @@ import numba as nb
 import numpy as np
 import pyarrow as pa
 
+from dataprep.hashing import COMBINE, FNV_OFFSET, FNV_PRIME, fmix64
 from dataprep.strings import string_buffers
 
-_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
-_FNV_PRIME = np.uint64(0x100000001B3)
-_COMBINE = np.uint64(0x9E3779B97F4A7C15)
 EMPTY = np.uint32(0xFFFFFFFF)
-
-
-@nb.njit(inline="always")
-def _fmix64(h):
-    h ^= h >> np.uint64(33)
-    h *= np.uint64(0xFF51AFD7ED558CCD)
-    h ^= h >> np.uint64(33)
-    h *= np.uint64(0xC4CEB9FE1A85EC53)
-    h ^= h >> np.uint64(33)
-    return h
 
 
 @nb.njit(inline="always")
@@ -41,6 +29,13 @@ def _fmix32(h):
     h = np.uint32(h ^ (h >> np.uint32(13)))
     h = np.uint32((h * np.uint32(0xC2B2AE35)) & np.uint32(0xFFFFFFFF))
     return np.uint32(h ^ (h >> np.uint32(16)))
+
+
+@nb.njit(inline="always")
+def _update_minima(current, x, seeds):
+    """current[p] = min(current[p], permutation p of shingle hash x), for every p."""
+    for p in range(len(seeds)):
+        current[p] = min(current[p], _fmix32(x ^ seeds[p]))
 
 
 @nb.njit(inline="always")
@@ -58,11 +53,11 @@ def _token_hashes(data, start, end, out):
             i += 1
         if i >= end:
             break
-        h = _FNV_OFFSET
+        h = FNV_OFFSET
         while i < end and not _is_space(data[i]):
-            h = (h ^ np.uint64(data[i])) * _FNV_PRIME
+            h = (h ^ np.uint64(data[i])) * FNV_PRIME
             i += 1
-        out[count] = _fmix64(h)
+        out[count] = fmix64(h)
         count += 1
     return count
 
@@ -71,7 +66,7 @@ def _token_hashes(data, start, end, out):
 def _shingle_hash(tokens, first, length):
     h = np.uint64(length)
     for k in range(length):
-        h = _fmix64((h ^ tokens[first + k]) * _COMBINE)
+        h = fmix64((h ^ tokens[first + k]) * COMBINE)
     return np.uint32(h >> np.uint64(32))
 
 
@@ -95,18 +90,15 @@ def _signatures(data, offsets, ngram, seeds, out):
             shingle_counts[d] = shingles
             for s in range(shingles):
                 x = _shingle_hash(tokens, s, length)
-                for p in range(num_perm):
-                    v = _fmix32(x ^ seeds[p])
-                    if v < current[p]:
-                        current[p] = v
+                _update_minima(current, x, seeds)
         out[d, :] = current
     return shingle_counts
 
 
 @nb.njit(cache=True)
-def _signatures_and_sets(data, offsets, ngram, seeds, out):
-    """Like _signatures, and also each document's sorted unique shingle hashes, back to back
-    (returns the flat values and the number of values per document)."""
+def _signatures_and_shingles(data, offsets, ngram, seeds, out):
+    """Like _signatures, and also each document's shingle hashes (in text order, repeats
+    kept), back to back: returns the flat values and the number of values per document."""
     n = len(offsets) - 1
     num_perm = len(seeds)
     longest = 0
@@ -127,16 +119,12 @@ def _signatures_and_sets(data, offsets, ngram, seeds, out):
             for s in range(total):
                 x = _shingle_hash(tokens, s, length)
                 shingles[s] = x
-                for p in range(num_perm):
-                    v = _fmix32(x ^ seeds[p])
-                    if v < current[p]:
-                        current[p] = v
-            unique = np.unique(shingles[:total])
-            if filled + len(unique) > len(values):
-                values = np.resize(values, max(2 * len(values), filled + len(unique)))
-            values[filled : filled + len(unique)] = unique
-            filled += len(unique)
-            lengths[d] = len(unique)
+                _update_minima(current, x, seeds)
+            if filled + total > len(values):
+                values = np.resize(values, max(2 * len(values), filled + total))
+            values[filled : filled + total] = shingles[:total]
+            filled += total
+            lengths[d] = total
         out[d, :] = current
     return values[:filled].copy(), lengths
 
@@ -147,9 +135,9 @@ def _band_hashes(signatures, bands, rows, out):
     n = signatures.shape[0]
     for d in range(n):
         for band in range(bands):
-            h = np.uint64(band + 1) * _COMBINE
+            h = np.uint64(band + 1) * COMBINE
             for k in range(band * rows, (band + 1) * rows):
-                h = _fmix64(h ^ np.uint64(signatures[d, k]))
+                h = fmix64(h ^ np.uint64(signatures[d, k]))
             out[d, band] = h
 
 
@@ -167,11 +155,29 @@ def _shingle_set(data, start, end, ngram):
 
 
 @nb.njit(cache=True)
-def _pair_jaccard(values, starts, ends, left, right):
+def _distinct_sets(values, starts, ends, docs):
+    """The sorted distinct values of each listed document's slice, back to back."""
+    size = 0
+    for d in docs:
+        size += ends[d] - starts[d]
+    out = np.empty(size, dtype=values.dtype)
+    out_ends = np.empty(len(docs), dtype=np.int64)
+    filled = 0
+    for k in range(len(docs)):
+        distinct = np.unique(values[starts[docs[k]] : ends[docs[k]]])
+        out[filled : filled + len(distinct)] = distinct
+        filled += len(distinct)
+        out_ends[k] = filled
+    return out[:filled], out_ends
+
+
+@nb.njit(cache=True)
+def _sorted_pair_jaccard(values, ends, left, right):
     out = np.empty(len(left), dtype=np.float64)
     for k in range(len(left)):
-        i, i_end = starts[left[k]], ends[left[k]]
-        j, j_end = starts[right[k]], ends[right[k]]
+        i = ends[left[k] - 1] if left[k] > 0 else 0
+        j = ends[right[k] - 1] if right[k] > 0 else 0
+        i_end, j_end = ends[left[k]], ends[right[k]]
         total = (i_end - i) + (j_end - j)
         common = 0
         while i < i_end and j < j_end:
@@ -188,10 +194,17 @@ def _pair_jaccard(values, starts, ends, left, right):
 
 
 def pair_jaccard(values: np.ndarray, ends: np.ndarray, pairs: np.ndarray) -> np.ndarray:
-    """Exact Jaccard of each pair of sets stored back to back in ``values`` (each sorted and
-    unique; set i is values[ends[i-1]:ends[i]])."""
+    """Exact Jaccard of each pair of sets stored back to back in ``values`` (set i is the
+    distinct values of values[ends[i-1]:ends[i]], in any order, repeats allowed). Each set in a
+    pair is sorted once, however many pairs it is in."""
+    if len(pairs) == 0:
+        return np.empty(0, dtype=np.float64)
+    ends = ends.astype(np.int64)
     starts = np.concatenate([[0], ends[:-1]]).astype(np.int64)
-    return _pair_jaccard(values, starts, ends.astype(np.int64), pairs[:, 0], pairs[:, 1])
+    docs = np.unique(pairs)
+    distinct, distinct_ends = _distinct_sets(values, starts, ends, docs)
+    local = np.searchsorted(docs, pairs)
+    return _sorted_pair_jaccard(distinct, distinct_ends, local[:, 0], local[:, 1])
 
 
 def permutation_seeds(num_perm: int, seed: int) -> np.ndarray:
@@ -210,14 +223,14 @@ def signatures(texts: pa.Array, ngram: int, seeds: np.ndarray) -> tuple[np.ndarr
     return out, counts
 
 
-def signatures_and_sets(
+def signatures_and_shingles(
     texts: pa.Array, ngram: int, seeds: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(signatures, flat sorted unique shingle hashes, distinct shingles per document) in one
-    tokenizing pass; a document's set is values[sum(lengths[:i]) : sum(lengths[:i + 1])]."""
+    """(signatures, flat shingle hashes, shingles per document) in one tokenizing pass; document
+    i's shingles are values[sum(lengths[:i]) : sum(lengths[:i + 1])]."""
     data, offsets = string_buffers(texts)
     out = np.empty((len(texts), len(seeds)), dtype=np.uint32)
-    values, lengths = _signatures_and_sets(data, offsets, ngram, seeds, out)
+    values, lengths = _signatures_and_shingles(data, offsets, ngram, seeds, out)
     return out, values, lengths
 
 

@@ -41,9 +41,10 @@ import numpy as np
 import pyarrow as pa
 
 from dataprep.params import check_bool, check_number
-from dataprep.quality.text_stats import SPACE, char_table, decode, utf8_buffers
+from dataprep.quality.text_stats import SPACE, char_table, decode
 from dataprep.registry import register
 from dataprep.stage import Filter, text_values
+from dataprep.strings import string_buffers
 
 STOP_CHARS = (".", "'", '"', "!", "?")
 REASONS = (
@@ -119,7 +120,7 @@ class FineWebQualityFilter(Filter):
         if self.new_line_ratio is None:
             tokens = [0] * batch.num_rows
         else:
-            tokens = token_counts(*utf8_buffers(column), char_table()).tolist()
+            tokens = token_counts(*string_buffers(column), char_table()).tolist()
         check = self._checker()
         texts = text_values(batch, self.context.text_column)
         return [check(text, n) for text, n in zip(texts, tokens, strict=True)]

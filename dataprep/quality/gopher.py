@@ -87,10 +87,10 @@ from dataprep.quality.text_stats import (
     lower_table,
     ratio,
     repetition_counts,
-    utf8_buffers,
 )
 from dataprep.registry import register
 from dataprep.stage import Filter
+from dataprep.strings import string_buffers
 
 STOP_WORDS = ["the", "be", "to", "of", "and", "that", "have", "with"]
 TOP_N_GRAMS = {2: 0.2, 3: 0.18, 4: 0.16}
@@ -279,7 +279,7 @@ class GopherQualityFilter(Filter):
         return np.array(chars, np.int64), np.array(offsets, np.int64)
 
     def reject_reasons(self, batch: pa.RecordBatch) -> list[str | None]:
-        data, offsets = utf8_buffers(batch.column(self.context.text_column))
+        data, offsets = string_buffers(batch.column(self.context.text_column))
         stop_chars, stop_offsets = self._stop_word_arrays()
         bullets = np.array([ord(c) for c in BULLETS], np.int64)
         counts = _quality_counts(
@@ -388,7 +388,7 @@ class GopherRepetitionFilter(Filter):
     def reject_reasons(self, batch: pa.RecordBatch) -> list[str | None]:
         top, dup = self._top(), self._dup()
         max_n = max([n for n, _ in top + dup], default=0)
-        data, offsets = utf8_buffers(batch.column(self.context.text_column))
+        data, offsets = string_buffers(batch.column(self.context.text_column))
         base, top_chars, dup_chars = repetition_counts(data, offsets, char_table(), max_n)
         chars, paras, dup_paras, dup_para_chars, lines, dup_lines, dup_line_chars = base.T
         rules = [

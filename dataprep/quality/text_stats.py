@@ -31,15 +31,11 @@ import unicodedata
 
 import numba as nb
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
+
+from dataprep.hashing import FNV_OFFSET, FNV_PRIME, mix
 
 SPACE, PUNCT, ALPHA, BREAK = 1, 2, 4, 8
 LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
-
-_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
-_FNV_PRIME = np.uint64(0x100000001B3)
-_COMBINE = np.uint64(0x9E3779B97F4A7C15)
 
 
 @functools.cache
@@ -69,20 +65,6 @@ def lower_table() -> np.ndarray:
     )
 
 
-def utf8_buffers(texts: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
-    """(UTF-8 bytes as uint8, int64 offsets) of a string column; null reads as empty text."""
-    if isinstance(texts, pa.ChunkedArray):
-        texts = texts.combine_chunks()
-    texts = texts.cast(pa.large_string())
-    if texts.null_count:
-        texts = pc.fill_null(texts, "")
-    _, offsets_buffer, data_buffer = texts.buffers()
-    offsets = np.frombuffer(offsets_buffer, np.int64)[texts.offset : texts.offset + len(texts) + 1]
-    if data_buffer is None:
-        return np.zeros(1, np.uint8), np.zeros(len(texts) + 1, np.int64)
-    return np.frombuffer(data_buffer, np.uint8), offsets
-
-
 @nb.njit(inline="always")
 def decode(data, i):
     """(code point, byte width) of the UTF-8 character starting at data[i]."""
@@ -104,24 +86,12 @@ def decode(data, i):
 
 
 @nb.njit(inline="always")
-def mix(h, x):
-    """Order-dependent 64-bit combination (MurmurHash3's finalizer over h ^ x)."""
-    h = (h ^ x) * _COMBINE
-    h ^= h >> np.uint64(33)
-    h *= np.uint64(0xFF51AFD7ED558CCD)
-    h ^= h >> np.uint64(33)
-    h *= np.uint64(0xC4CEB9FE1A85EC53)
-    h ^= h >> np.uint64(33)
-    return h
-
-
-@nb.njit(inline="always")
 def _span_hash_chars(data, lo, hi):
     """(64-bit hash, character count) of data[lo:hi]."""
-    h = _FNV_OFFSET
+    h = FNV_OFFSET
     chars = 0
     for k in range(lo, hi):
-        h = (h ^ np.uint64(data[k])) * _FNV_PRIME
+        h = (h ^ np.uint64(data[k])) * FNV_PRIME
         if (data[k] & 0xC0) != 0x80:
             chars += 1
     return mix(h, np.uint64(hi - lo)), chars
@@ -218,7 +188,7 @@ def repetition_counts(data, offsets, table, max_n):
         seen = np.empty(size, np.bool_)
         chars = n_tok = n_lines = n_paras = 0
         in_tok = False
-        h = _FNV_OFFSET
+        h = FNV_OFFSET
         tok_chars = 0
         first = last = para_first = para_last = -1
         while i <= end:
@@ -251,10 +221,10 @@ def repetition_counts(data, offsets, table, max_n):
             else:
                 if not in_tok:
                     in_tok = True
-                    h = _FNV_OFFSET
+                    h = FNV_OFFSET
                     tok_chars = 0
                 for k in range(i, i + w):
-                    h = (h ^ np.uint64(data[k])) * _FNV_PRIME
+                    h = (h ^ np.uint64(data[k])) * FNV_PRIME
                 tok_chars += 1
                 if first < 0:
                     first = i
@@ -271,7 +241,7 @@ def repetition_counts(data, offsets, table, max_n):
         base[d, 5], base[d, 6] = _duplicates(data, line_lo[:n_lines], line_hi[:n_lines], keys, used)
         # n-gram levels: an (n+1)-gram can repeat only where the n-grams at p and p + 1 repeat.
         rep[: n_tok + 1] = True
-        grams[:n_tok] = _FNV_OFFSET
+        grams[:n_tok] = FNV_OFFSET
         for n in range(1, max_n + 1):
             m = n_tok - n + 1
             if m <= 0:

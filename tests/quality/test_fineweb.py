@@ -11,8 +11,9 @@ import pytest
 
 from dataprep.errors import ConfigError
 from dataprep.quality.fineweb import REASONS, FineWebQualityFilter, token_counts
-from dataprep.quality.text_stats import char_table, utf8_buffers
+from dataprep.quality.text_stats import char_table
 from dataprep.registry import get
+from dataprep.strings import string_buffers
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 
@@ -145,7 +146,7 @@ def test_crlf_reads_like_lf():
 
 def test_token_counts_match_str_split():
     texts = ["", "  a  b ", "a\u3000b\x1cc\x85d\u2028e", "😀 é x\n\ny", GOOD]
-    counts = token_counts(*utf8_buffers(pa.array(texts)), char_table())
+    counts = token_counts(*string_buffers(pa.array(texts)), char_table())
     assert counts.tolist() == [len(t.split()) for t in texts]
 
 

@@ -22,9 +22,10 @@ from dataprep.quality.gopher import (
     GopherRepetitionFilter,
     _quality_counts,
 )
-from dataprep.quality.text_stats import char_table, lower_table, repetition_counts, utf8_buffers
+from dataprep.quality.text_stats import char_table, lower_table, repetition_counts
 from dataprep.registry import get
 from dataprep.stage import REJECT_REASON, REJECT_STAGE, RunContext
+from dataprep.strings import string_buffers
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 
@@ -249,7 +250,7 @@ def test_dup_10_gram_reason_name():
 
 def test_ngram_counts_hand_computed():
     texts = ["a b c a b c a b d x y", "p q r s t p q r s t p q r s t", "x"]
-    base, top, dup = repetition_counts(*utf8_buffers(pa.array(texts)), char_table(), 5)
+    base, top, dup = repetition_counts(*string_buffers(pa.array(texts)), char_table(), 5)
     # doc 0: "a" occurs 3 times (1 char); "a b" 3 times (3 chars each); "a b c", "a b c a" and
     # "a b c a b" twice (5, 7 and 9 characters).
     assert top[0].tolist() == [0, 1 * 3, 3 * 3, 5 * 2, 7 * 2, 9 * 2]
@@ -375,7 +376,7 @@ def kernel_quality_counts(texts):
     stage = GopherQualityFilter()
     stop_chars, stop_offsets = stage._stop_word_arrays()
     bullets = pa.array([ord(c) for c in BULLETS], pa.int64()).to_numpy()
-    data, offsets = utf8_buffers(pa.array(texts, pa.string()))
+    data, offsets = string_buffers(pa.array(texts, pa.string()))
     counts = _quality_counts(
         data, offsets, char_table(), lower_table(), bullets, stop_chars, stop_offsets
     )
@@ -455,7 +456,7 @@ _PIECES = [
 def test_kernels_match_python_reference(docs):
     texts = ["".join(doc) for doc in docs]
     assert kernel_quality_counts(texts) == [reference_quality_counts(t) for t in texts]
-    base, top, dup = repetition_counts(*utf8_buffers(pa.array(texts)), char_table(), 6)
+    base, top, dup = repetition_counts(*string_buffers(pa.array(texts)), char_table(), 6)
     for i, text in enumerate(texts):
         assert (base[i].tolist(), top[i].tolist(), dup[i].tolist()) == reference_repetition(text, 6)
 
@@ -467,7 +468,7 @@ def test_real_data_kernels_match_reference_and_reasons_are_documented():
     docs = [d["text"] for d in load("dclm_quality_annotations/dclm_quality_majority.jsonl.gz")]
     docs += [d["text"] for d in load("web_samples/web_samples.jsonl.gz")]
     assert kernel_quality_counts(docs) == [reference_quality_counts(t) for t in docs]
-    base, top, dup = repetition_counts(*utf8_buffers(pa.array(docs)), char_table(), 10)
+    base, top, dup = repetition_counts(*string_buffers(pa.array(docs)), char_table(), 10)
     for i in range(0, len(docs), 25):  # every 25th document: the reference is slow
         expected = reference_repetition(docs[i], 10)
         assert (base[i].tolist(), top[i].tolist(), dup[i].tolist()) == expected
