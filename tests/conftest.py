@@ -25,6 +25,33 @@ def read_jsonl_gz(path: Path) -> list[dict]:
         return [json.loads(line) for line in f]
 
 
+def load_shared(relative: str) -> list[dict]:
+    """Records of a ``*.jsonl.gz`` file under ../shared/data (skips when absent)."""
+    return read_jsonl_gz(shared_file(*relative.split("/")))
+
+
+# A realistic English paragraph (6 sentences, 80 words) that every quality rule keeps.
+GOOD_DOC = (
+    "The history of the town goes back more than two thousand years, to a small settlement "
+    "on the river. Over the centuries it grew into an important trading port, and merchants "
+    "from many countries came to sell their goods. During the industrial revolution, large "
+    "factories were built along the water and the population increased rapidly. Today the old "
+    "warehouses have been turned into museums, restaurants and apartments. Visitors can walk "
+    "along the historic docks and learn about the people who lived and worked there."
+)
+
+
+def reasons(stage, docs: list[str]) -> list[str | None]:
+    """A filter's reject_reasons on documents given as plain strings (text column 'text')."""
+    import pyarrow as pa
+
+    return stage.reject_reasons(pa.RecordBatch.from_pylist([{"text": t} for t in docs]))
+
+
+def reason(stage, doc: str) -> str | None:
+    return reasons(stage, [doc])[0]
+
+
 @pytest.fixture
 def sample_corpus() -> Path:
     """The bundled demo sample (KJV chapters)."""

@@ -71,44 +71,19 @@ def _shingle_hash(tokens, first, length):
 
 
 @nb.njit(cache=True)
-def _signatures(data, offsets, ngram, seeds, out):
-    """MinHash signature of every document into out[n, num_perm]; returns shingle counts."""
+def _minhash(data, offsets, ngram, seeds, out, keep_shingles):
+    """MinHash signature of every document into out[n, num_perm]. Returns (shingle values,
+    shingles per document); the values (each document's shingle hashes in text order, repeats
+    kept, back to back) are filled only when ``keep_shingles``."""
     n = len(offsets) - 1
-    num_perm = len(seeds)
-    longest = 0
-    for d in range(n):
-        longest = max(longest, offsets[d + 1] - offsets[d])
-    tokens = np.empty(longest // 2 + 1, dtype=np.uint64)
-    current = np.empty(num_perm, dtype=np.uint32)
-    shingle_counts = np.zeros(n, dtype=np.int64)
-    for d in range(n):
-        count = _token_hashes(data, offsets[d], offsets[d + 1], tokens)
-        current[:] = EMPTY
-        if count > 0:
-            length = min(ngram, count)
-            shingles = count - length + 1
-            shingle_counts[d] = shingles
-            for s in range(shingles):
-                x = _shingle_hash(tokens, s, length)
-                _update_minima(current, x, seeds)
-        out[d, :] = current
-    return shingle_counts
-
-
-@nb.njit(cache=True)
-def _signatures_and_shingles(data, offsets, ngram, seeds, out):
-    """Like _signatures, and also each document's shingle hashes (in text order, repeats
-    kept), back to back: returns the flat values and the number of values per document."""
-    n = len(offsets) - 1
-    num_perm = len(seeds)
     longest = 0
     for d in range(n):
         longest = max(longest, offsets[d + 1] - offsets[d])
     tokens = np.empty(longest // 2 + 1, dtype=np.uint64)
     shingles = np.empty(longest // 2 + 1, dtype=np.uint32)
-    current = np.empty(num_perm, dtype=np.uint32)
+    current = np.empty(len(seeds), dtype=np.uint32)
     lengths = np.zeros(n, dtype=np.int64)
-    values = np.empty(max(16, (offsets[n] - offsets[0]) // 4), dtype=np.uint32)
+    values = np.empty(max(16, (offsets[n] - offsets[0]) // 4) if keep_shingles else 0, np.uint32)
     filled = 0
     for d in range(n):
         count = _token_hashes(data, offsets[d], offsets[d + 1], tokens)
@@ -120,11 +95,12 @@ def _signatures_and_shingles(data, offsets, ngram, seeds, out):
                 x = _shingle_hash(tokens, s, length)
                 shingles[s] = x
                 _update_minima(current, x, seeds)
-            if filled + total > len(values):
-                values = np.resize(values, max(2 * len(values), filled + total))
-            values[filled : filled + total] = shingles[:total]
-            filled += total
             lengths[d] = total
+            if keep_shingles:
+                if filled + total > len(values):
+                    values = np.resize(values, max(2 * len(values), filled + total))
+                values[filled : filled + total] = shingles[:total]
+                filled += total
         out[d, :] = current
     return values[:filled].copy(), lengths
 
@@ -219,7 +195,7 @@ def signatures(texts: pa.Array, ngram: int, seeds: np.ndarray) -> tuple[np.ndarr
     """
     data, offsets = string_buffers(texts)
     out = np.empty((len(texts), len(seeds)), dtype=np.uint32)
-    counts = _signatures(data, offsets, ngram, seeds, out)
+    _, counts = _minhash(data, offsets, ngram, seeds, out, False)
     return out, counts
 
 
@@ -230,7 +206,7 @@ def signatures_and_shingles(
     i's shingles are values[sum(lengths[:i]) : sum(lengths[:i + 1])]."""
     data, offsets = string_buffers(texts)
     out = np.empty((len(texts), len(seeds)), dtype=np.uint32)
-    values, lengths = _signatures_and_shingles(data, offsets, ngram, seeds, out)
+    values, lengths = _minhash(data, offsets, ngram, seeds, out, True)
     return out, values, lengths
 
 

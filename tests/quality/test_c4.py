@@ -2,46 +2,18 @@
 
 from __future__ import annotations
 
-import gzip
-import json
-from pathlib import Path
-
 import pyarrow as pa
 import pytest
+from conftest import GOOD_DOC, load_shared, reason, reasons
 
 from dataprep.errors import ConfigError
 from dataprep.quality.c4 import REASONS, C4QualityFilter, count_sentences
 from dataprep.registry import get
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-
-GOOD = (
-    "The history of the town goes back more than two thousand years, to a small settlement "
-    "on the river. Over the centuries it grew into an important trading port, and merchants "
-    "from many countries came to sell their goods. During the industrial revolution, large "
-    "factories were built along the water and the population increased rapidly. Today the old "
-    "warehouses have been turned into museums, restaurants and apartments. Visitors can walk "
-    "along the historic docks and learn about the people who lived and worked there."
-)
+GOOD = GOOD_DOC
 # GOOD's five sentences and one more, one per item
 SENTENCES = [s.strip() + "." for s in GOOD.split(".") if s.strip()]
 SENTENCES.append("The town council plans to restore the old lighthouse next year.")
-
-
-def reasons(stage, docs):
-    return stage.reject_reasons(pa.RecordBatch.from_pylist([{"text": t} for t in docs]))
-
-
-def reason(stage, doc):
-    return reasons(stage, [doc])[0]
-
-
-def load(name):
-    path = DATA / name
-    if not path.exists():
-        pytest.skip(f"{path} is missing")
-    with gzip.open(path, "rt", encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle]
 
 
 def test_good_document_passes():
@@ -209,7 +181,7 @@ def test_params_round_trip_and_registry():
 def test_real_data_reasons_are_documented_and_low_quality_is_rejected_more():
     # Measured on the 499 labelled pages: 104 of 227 label-0 pages rejected (45.8%) against
     # 44 of 272 label-1 pages (16.2%).
-    rows = load("dclm_quality_annotations/dclm_quality_majority.jsonl.gz")
+    rows = load_shared("dclm_quality_annotations/dclm_quality_majority.jsonl.gz")
     found = reasons(C4QualityFilter(), [r["text"] for r in rows])
     assert len(found) == len(rows)
     assert set(found) - {None} <= set(REASONS)

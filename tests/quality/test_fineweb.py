@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import gzip
-import json
-from pathlib import Path
-
 import pyarrow as pa
 import pytest
+from conftest import GOOD_DOC, load_shared, reason, reasons
 
 from dataprep.errors import ConfigError
 from dataprep.quality.fineweb import REASONS, FineWebQualityFilter, token_counts
@@ -15,33 +12,8 @@ from dataprep.quality.text_stats import char_table
 from dataprep.registry import get
 from dataprep.strings import string_buffers
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-
-GOOD = (
-    "The history of the town goes back more than two thousand years, to a small settlement "
-    "on the river. Over the centuries it grew into an important trading port, and merchants "
-    "from many countries came to sell their goods. During the industrial revolution, large "
-    "factories were built along the water and the population increased rapidly. Today the old "
-    "warehouses have been turned into museums, restaurants and apartments. Visitors can walk "
-    "along the historic docks and learn about the people who lived and worked there."
-)
+GOOD = GOOD_DOC
 SENTENCES = [s.strip() + "." for s in GOOD.split(".") if s.strip()]  # 5 lines of 55-120 chars
-
-
-def reasons(stage, docs):
-    return stage.reject_reasons(pa.RecordBatch.from_pylist([{"text": t} for t in docs]))
-
-
-def reason(stage, doc):
-    return reasons(stage, [doc])[0]
-
-
-def load(name):
-    path = DATA / name
-    if not path.exists():
-        pytest.skip(f"{path} is missing")
-    with gzip.open(path, "rt", encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle]
 
 
 def long_lines(count, end=""):
@@ -187,13 +159,13 @@ def test_params_round_trip_and_registry():
 def test_real_data_reasons_are_documented_and_noisy_text_is_rejected_more():
     # Measured: 175 of 181 full-page texts (menus, short link lines) rejected against 18 of 181
     # clean article bodies; on the labelled DCLM pages 33.0% of label 0 against 9.6% of label 1.
-    rows = load("article_extraction_benchmark/article_extraction.jsonl.gz")
+    rows = load_shared("article_extraction_benchmark/article_extraction.jsonl.gz")
     stage = FineWebQualityFilter()
     noisy = reasons(stage, [r["text"] for r in rows])
     clean = reasons(stage, [r["article_body"] for r in rows])
     assert set(noisy + clean) - {None} <= set(REASONS)
     assert sum(r is not None for r in noisy) > 4 * sum(r is not None for r in clean)
-    labelled = load("dclm_quality_annotations/dclm_quality_majority.jsonl.gz")
+    labelled = load_shared("dclm_quality_annotations/dclm_quality_majority.jsonl.gz")
     found = reasons(stage, [r["text"] for r in labelled])
     rate = {
         label: sum(

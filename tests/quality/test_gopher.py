@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import gzip
-import json
 import re
 import unicodedata
 from collections import Counter
-from pathlib import Path
 
 import pyarrow as pa
 import pytest
+from conftest import GOOD_DOC, load_shared, reason, reasons
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -27,32 +25,7 @@ from dataprep.registry import get
 from dataprep.stage import REJECT_REASON, REJECT_STAGE, RunContext
 from dataprep.strings import string_buffers
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-
-GOOD = (
-    "The history of the town goes back more than two thousand years, to a small settlement "
-    "on the river. Over the centuries it grew into an important trading port, and merchants "
-    "from many countries came to sell their goods. During the industrial revolution, large "
-    "factories were built along the water and the population increased rapidly. Today the old "
-    "warehouses have been turned into museums, restaurants and apartments. Visitors can walk "
-    "along the historic docks and learn about the people who lived and worked there."
-)
-
-
-def reasons(stage, docs):
-    return stage.reject_reasons(pa.RecordBatch.from_pylist([{"text": t} for t in docs]))
-
-
-def reason(stage, doc):
-    return reasons(stage, [doc])[0]
-
-
-def load(name, field="text"):
-    path = DATA / name
-    if not path.exists():
-        pytest.skip(f"{path} is missing")
-    with gzip.open(path, "rt", encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle]
+GOOD = GOOD_DOC
 
 
 # ---------------------------------------------------------------- gopher_quality, rule by rule
@@ -465,8 +438,10 @@ def test_kernels_match_python_reference(docs):
 
 
 def test_real_data_kernels_match_reference_and_reasons_are_documented():
-    docs = [d["text"] for d in load("dclm_quality_annotations/dclm_quality_majority.jsonl.gz")]
-    docs += [d["text"] for d in load("web_samples/web_samples.jsonl.gz")]
+    docs = [
+        d["text"] for d in load_shared("dclm_quality_annotations/dclm_quality_majority.jsonl.gz")
+    ]
+    docs += [d["text"] for d in load_shared("web_samples/web_samples.jsonl.gz")]
     assert kernel_quality_counts(docs) == [reference_quality_counts(t) for t in docs]
     base, top, dup = repetition_counts(*string_buffers(pa.array(docs)), char_table(), 10)
     for i in range(0, len(docs), 25):  # every 25th document: the reference is slow
@@ -481,7 +456,7 @@ def test_real_data_kernels_match_reference_and_reasons_are_documented():
 
 def test_real_data_dclm_low_quality_is_rejected_more_often():
     # Measured: 22 of 227 label-0 pages rejected (9.7%) against 3 of 272 label-1 pages (1.1%).
-    rows = load("dclm_quality_annotations/dclm_quality_majority.jsonl.gz")
+    rows = load_shared("dclm_quality_annotations/dclm_quality_majority.jsonl.gz")
     found = reasons(GopherQualityFilter(), [r["text"] for r in rows])
     rate = {
         label: sum(f is not None for f, r in zip(found, rows, strict=True) if r["label"] == label)
@@ -493,7 +468,7 @@ def test_real_data_dclm_low_quality_is_rejected_more_often():
 
 def test_real_data_repetition_rejects_noisy_page_text_more_than_clean_article():
     # Measured: 44 of 181 full-page texts (menus, footers repeated) against 4 of 181 article bodies.
-    rows = load("article_extraction_benchmark/article_extraction.jsonl.gz")
+    rows = load_shared("article_extraction_benchmark/article_extraction.jsonl.gz")
     stage = GopherRepetitionFilter()
     noisy = sum(r is not None for r in reasons(stage, [r["text"] for r in rows]))
     clean = sum(r is not None for r in reasons(stage, [r["article_body"] for r in rows]))
