@@ -73,6 +73,7 @@ def main() -> None:
     parser.add_argument("--recipe", type=Path, default=REPO / "configs" / "filter" / "default.yaml")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
+    run_size(1000, args.num_proc, args.recipe)  # warm-up: numba's on-disk cache, imports
     runs = []
     for size in [int(s) for s in args.sizes.split(",")]:
         run = run_size(size, args.num_proc, args.recipe)
