@@ -156,9 +156,22 @@ class Pipeline:
             stage.check_columns(columns)
             columns += [c for c in stage.output_columns() if c not in columns]
         tmp_dir = _prepare_output(out_dir, overwrite)
+        try:
+            result = self._run_passes(corpus, tmp_dir)
+        except BaseException:
+            shutil.rmtree(tmp_dir, ignore_errors=True)  # nothing half-written stays behind
+            raise
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        tmp_dir.rename(out_dir)
+        result.out_dir = out_dir
+        return result
+
+    def _run_passes(self, corpus: Corpus, tmp_dir: Path) -> RunResult:
+        """Fit passes, then the writing pass, into ``tmp_dir``."""
         work_dir = tmp_dir / "work"
         work_dir.mkdir()
-        context = RunContext(text_column, id_column, work_dir)
+        context = RunContext(corpus.text_column, corpus.id_column, work_dir)
         for stage in self.stages:
             stage.bind(context)
         runner = LocalRunner(self.num_proc)
@@ -169,10 +182,6 @@ class Pipeline:
                 log = self._fit_stage(index, corpus, runner, log, seconds, work_dir)
         result = self._write(corpus, runner, tmp_dir, log, seconds)
         shutil.rmtree(work_dir)
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        tmp_dir.rename(out_dir)
-        result.out_dir = out_dir
         return result
 
     def _plan(self, upto: int, log: DecisionLog | None, fit_stage: Stage | None) -> _PassPlan:

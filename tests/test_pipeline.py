@@ -6,7 +6,7 @@ from conftest import shared_file
 
 from dataprep.dedup.exact import ExactDedup
 from dataprep.dedup.minhash import MinHashDedup
-from dataprep.errors import ConfigError, OutputError
+from dataprep.errors import ConfigError, InputError, OutputError
 from dataprep.pipeline import Pipeline
 from dataprep.quality.simple import LengthFilter, ScoreThreshold
 
@@ -182,3 +182,14 @@ def test_filters_before_whole_corpus_stages_run_once_per_row(tmp_path, sample_co
     stats = json.loads((tmp_path / "out" / "stats.json").read_text())["stages"]
     assert stats["length_filter"]["reasons"] == {"length_below_min_words": short}
     assert stats["exact_dedup"]["rows_in"] == 1278 - short
+
+
+def test_a_bad_line_mid_run_leaves_no_output_behind(tmp_path, monkeypatch):
+    from dataprep.io import formats
+
+    monkeypatch.setattr(formats, "JSON_BLOCK_BYTES", 64)  # the bad line is read mid-run
+    path = tmp_path / "in.jsonl"
+    path.write_text('{"text": "a b c"}\n' * 20 + "{not json}\n")
+    with pytest.raises(InputError, match=r"in\.jsonl:line 21: not valid JSON"):
+        Pipeline([ExactDedup()]).run([str(path)], tmp_path / "out")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]
