@@ -1,4 +1,5 @@
-"""Command line: ``dataprep filter`` and ``dataprep stages``. Thin: parse, build, run, print.
+"""Command line: ``dataprep filter``, ``dataprep score`` and ``dataprep stages``. Thin:
+parse, build, run, print.
 
 User errors (bad config, bad input, bad output path) print one line and exit with status 1.
 """
@@ -12,9 +13,10 @@ import click
 
 from dataprep import __version__, registry
 from dataprep.config import build_stages, load_recipe
-from dataprep.errors import DataprepError
+from dataprep.errors import ConfigError, DataprepError
 from dataprep.io.writer import SHARD_FORMATS
 from dataprep.pipeline import Pipeline, RunResult
+from dataprep.stage import Scorer
 
 
 def builtin_recipe(relative: str) -> Path:
@@ -60,73 +62,95 @@ def main() -> None:
     """
 
 
-@main.command("filter")
-@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
-@click.option("-o", "--output", "output", required=True, type=click.Path(), help="Output folder.")
-@click.option(
-    "-c",
-    "--config",
-    "config",
-    type=click.Path(),
-    default=None,
-    help="YAML recipe (default: configs/filter/default.yaml).",
-)
-@click.option("--text-column", default=None, help="Column holding the text [text].")
-@click.option(
-    "--id-column", default=None, help="Column holding unique ids, generated when absent [id]."
-)
-@click.option(
-    "--num-proc", default=1, show_default=True, type=click.IntRange(1), help="Worker processes."
-)
-@click.option(
-    "--batch-rows", default=None, type=click.IntRange(1), help="Rows per record batch [8192]."
-)
-@click.option(
-    "--shard-format",
-    type=click.Choice(SHARD_FORMATS),
-    default=None,
-    help="Arrow IPC stream (datasets.save_to_disk layout) or file format [stream].",
-)
-@click.option("--overwrite", is_flag=True, help="Replace an existing output folder.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress bars and no summary table.")
-def filter_command(
-    inputs,
-    output,
-    config,
-    text_column,
-    id_column,
-    num_proc,
-    batch_rows,
-    shard_format,
-    overwrite,
-    quiet,
-):
-    """Deduplicate and quality-filter INPUT files (JSONL[.gz|.zst], Parquet, Arrow, or a
-    datasets.save_to_disk folder; globs and directories work) into OUTPUT."""
+def _run_options(verb: str):
+    """The options shared by every command that runs a recipe over a corpus."""
+    options = [
+        click.argument("inputs", nargs=-1, required=True, metavar="INPUT..."),
+        click.option("-o", "--output", required=True, type=click.Path(), help="Output folder."),
+        click.option(
+            "-c",
+            "--config",
+            type=click.Path(),
+            default=None,
+            help=f"YAML recipe (default: configs/{verb}/default.yaml).",
+        ),
+        click.option("--text-column", default=None, help="Column holding the text [text]."),
+        click.option(
+            "--id-column", default=None, help="Column of unique ids, generated when absent [id]."
+        ),
+        click.option(
+            "--num-proc", default=1, show_default=True, type=click.IntRange(1), help="Processes."
+        ),
+        click.option(
+            "--batch-rows", default=None, type=click.IntRange(1), help="Rows per batch [8192]."
+        ),
+        click.option(
+            "--shard-format",
+            type=click.Choice(SHARD_FORMATS),
+            default=None,
+            help="Arrow IPC stream (datasets.save_to_disk layout) or file format [stream].",
+        ),
+        click.option("--overwrite", is_flag=True, help="Replace an existing output folder."),
+        click.option("-q", "--quiet", is_flag=True, help="No progress bars and no summary."),
+    ]
+
+    def decorate(function):
+        for option in reversed(options):
+            function = option(function)
+        return function
+
+    return decorate
+
+
+def _run_recipe(verb: str, inputs, output, config, quiet, **options) -> None:
+    """Load the recipe, run it, print the summary; user errors become one-line messages."""
     try:
-        recipe_path = Path(config) if config else builtin_recipe("filter/default.yaml")
+        recipe_path = Path(config) if config else builtin_recipe(f"{verb}/default.yaml")
         recipe = load_recipe(recipe_path)
         stages = build_stages(recipe["stages"])
+        if verb == "score":
+            for stage in stages:
+                if not isinstance(stage, Scorer):
+                    raise ConfigError(
+                        f"dataprep score only adds score columns; {stage.name} is a "
+                        f"{stage.kind}, which belongs in a `dataprep filter` recipe."
+                    )
         pipeline = Pipeline(
             stages,
-            num_proc=num_proc,
-            batch_rows=batch_rows or recipe.get("batch_rows", 8192),
+            num_proc=options["num_proc"],
+            batch_rows=options["batch_rows"] or recipe.get("batch_rows", 8192),
             max_shard_bytes=recipe.get("max_shard_bytes", 256 << 20),
-            shard_format=shard_format or recipe.get("shard_format", "stream"),
+            shard_format=options["shard_format"] or recipe.get("shard_format", "stream"),
             progress=not quiet,
             config={"recipe": str(recipe_path), **recipe},
         )
         result = pipeline.run(
             list(inputs),
             output,
-            text_column=text_column or recipe.get("text_column", "text"),
-            id_column=id_column or recipe.get("id_column", "id"),
-            overwrite=overwrite,
+            text_column=options["text_column"] or recipe.get("text_column", "text"),
+            id_column=options["id_column"] or recipe.get("id_column", "id"),
+            overwrite=options["overwrite"],
         )
     except DataprepError as error:
         raise click.ClickException(str(error)) from None
     if not quiet:
         click.echo(_summary(result))
+
+
+@main.command("filter")
+@_run_options("filter")
+def filter_command(inputs, output, config, quiet, **options):
+    """Deduplicate and quality-filter INPUT files (JSONL[.gz|.zst], Parquet, Arrow, or a
+    datasets.save_to_disk folder; globs and directories work) into OUTPUT."""
+    _run_recipe("filter", inputs, output, config, quiet, **options)
+
+
+@main.command("score")
+@_run_options("score")
+def score_command(inputs, output, config, quiet, **options):
+    """Add difficulty and quality scores (dp_score_* columns) to every row of INPUT files;
+    no row is dropped. stats.json summarizes each score column."""
+    _run_recipe("score", inputs, output, config, quiet, **options)
 
 
 @main.command("stages")

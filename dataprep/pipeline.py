@@ -27,8 +27,16 @@ from dataprep.io.readers import DEFAULT_BATCH_ROWS, Corpus, open_corpus
 from dataprep.io.writer import DEFAULT_MAX_SHARD_BYTES, ShardedWriter
 from dataprep.progress import progress_bar
 from dataprep.runners.local import LocalRunner
-from dataprep.stage import REJECT_REASON, REJECT_STAGE, Filter, RunContext, Stage, alive_mask
-from dataprep.stats import StageStats, batch_stage_stats
+from dataprep.stage import (
+    REJECT_REASON,
+    REJECT_STAGE,
+    Filter,
+    RunContext,
+    Scorer,
+    Stage,
+    alive_mask,
+)
+from dataprep.stats import StageStats, ValueSample, batch_stage_stats
 
 REJECT_COLUMNS = {REJECT_STAGE: pa.string(), REJECT_REASON: pa.string()}
 
@@ -240,6 +248,7 @@ class Pipeline:
         rejected_writer = ShardedWriter(tmp_dir / "rejected", rejected_schema, **options)
         names = [stage.name for stage in self.stages]
         totals = [StageStats(name, seconds=s) for name, s in zip(names, seconds, strict=True)]
+        samples = {i: ValueSample() for i, s in enumerate(self.stages) if isinstance(s, Scorer)}
         rows_in = 0
         plan = self._plan(len(self.stages), log, None)
         items = self._items(corpus, log, "transform")
@@ -248,9 +257,14 @@ class Pipeline:
             for i, stats in enumerate(batch_stage_stats(batch, names)):
                 stats.seconds = task_seconds[i]
                 totals[i] = totals[i] + stats
+            for i, sample in samples.items():
+                column = batch.column(self.stages[i].score_column)
+                sample.add(column.to_numpy(zero_copy_only=False))
             alive = alive_mask(batch)
             kept_writer.write(_conform(batch.filter(pa.array(alive)), kept_schema))
             rejected_writer.write(_conform(batch.filter(pa.array(~alive)), rejected_schema))
+        for i, sample in samples.items():
+            totals[i].score = sample.summary()
         kept_shards = kept_writer.close()
         rejected_shards = rejected_writer.close()
         result = RunResult(tmp_dir, rows_in, kept_writer.rows, rejected_writer.rows, totals)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+import numpy as np
 import pyarrow as pa
 
 from dataprep.stage import REJECT_REASON, REJECT_STAGE
@@ -20,6 +21,7 @@ class StageStats:
     rows_rejected: int = 0
     reasons: Counter = field(default_factory=Counter)
     seconds: float = 0.0
+    score: dict | None = None  # summary of a scorer's column over all rows
 
     def __add__(self, other: StageStats) -> StageStats:
         if other.name != self.name:
@@ -30,6 +32,7 @@ class StageStats:
             self.rows_rejected + other.rows_rejected,
             self.reasons + other.reasons,
             self.seconds + other.seconds,
+            self.score or other.score,
         )
 
     def to_dict(self) -> dict:
@@ -39,6 +42,7 @@ class StageStats:
             "rows_out": self.rows_in - self.rows_rejected,
             "reasons": dict(sorted(self.reasons.items())),
             "seconds": round(self.seconds, 3),
+            **({"score": self.score} if self.score is not None else {}),
         }
 
     @classmethod
@@ -63,3 +67,67 @@ def batch_stage_stats(batch: pa.RecordBatch, stage_names: list[str]) -> list[Sta
         result.append(StageStats(name, alive, rejected, by_stage[name]))
         alive -= rejected
     return result
+
+
+class ValueSample:
+    """A deterministic, bounded sample of a numeric stream: every value while there are at most
+    ``capacity``, then every 2nd, 4th, ... value (the stride doubles whenever the sample fills).
+    Quantiles and ranks from it are exact up to ``capacity`` values (default 1,048,576, 8 MiB)
+    and close to exact beyond. NaN values are counted apart and not sampled."""
+
+    def __init__(self, capacity: int = 1 << 20) -> None:
+        self.capacity = capacity
+        self.stride = 1
+        self.seen = 0  # finite values seen
+        self.missing = 0
+        self.total = 0.0
+        self.low = np.inf
+        self.high = -np.inf
+        self._parts: list[np.ndarray] = []
+        self._size = 0
+
+    def add(self, values: np.ndarray) -> None:
+        values = np.asarray(values, dtype=np.float64)
+        finite = values[np.isfinite(values)]
+        self.missing += len(values) - len(finite)
+        if len(finite) == 0:
+            return
+        self.total += float(finite.sum())
+        self.low = min(self.low, float(finite.min()))
+        self.high = max(self.high, float(finite.max()))
+        # Keep the values whose position in the finite stream is a multiple of the stride.
+        first = (-self.seen) % self.stride
+        self._parts.append(finite[first :: self.stride])
+        self._size += len(self._parts[-1])
+        self.seen += len(finite)
+        while self._size > self.capacity:
+            kept = self.values()
+            self.stride *= 2
+            self._parts = [kept[::2]]
+            self._size = len(self._parts[0])
+
+    def values(self) -> np.ndarray:
+        """The sampled values, in stream order."""
+        if len(self._parts) != 1:
+            self._parts = [np.concatenate(self._parts) if self._parts else np.empty(0)]
+        return self._parts[0]
+
+    def summary(self, bins: int = 20) -> dict:
+        """count, missing, mean, min, max, quantiles and a histogram, for stats.json."""
+        result: dict = {"count": self.seen, "missing": self.missing}
+        if self.seen == 0:
+            return result
+        sample = self.values()
+        levels = [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99]
+        counts, edges = np.histogram(sample, bins=bins, range=(self.low, self.high))
+        result.update(
+            mean=self.total / self.seen,
+            min=self.low,
+            max=self.high,
+            quantiles={
+                f"p{round(q * 100)}": float(v)
+                for q, v in zip(levels, np.quantile(sample, levels), strict=True)
+            },
+            histogram={"edges": edges.tolist(), "counts": (counts * self.stride).tolist()},
+        )
+        return result
