@@ -1,0 +1,95 @@
+"""Every registered stage honours the stage contract: inert keyword params that round-trip,
+pickles (for process pools), keeps rows and their order, and adds exactly its declared columns
+with their declared types."""
+
+import pickle
+
+import pytest
+from conftest import GOOD_DOC, REPO
+
+from dataprep import registry
+from dataprep.errors import ConfigError
+from dataprep.stage import REJECT_REASON, REJECT_STAGE, ROW_COLUMN, Scorer
+from dataprep.testing import make_batch, run_stage
+
+# Stages whose defaults cannot run on their own: the extra parameters or input columns they need.
+EXAMPLE_PARAMS = {
+    "score_threshold": {"column": "quality", "min": 0.5},
+    "ngram_perplexity": {"reference": str(REPO / "data" / "kjv_chapters.jsonl.gz")},
+    "difficulty": {"columns": {"quality": 1.0}, "easier_when_higher": []},
+}
+TEXTS = [GOOD_DOC, "short", "", GOOD_DOC, GOOD_DOC.upper(), "a b c d e f " * 30, None, "x\ny\nz"]
+
+
+def records():
+    return [{"text": t, "quality": i / 10, "id": f"r{i}"} for i, t in enumerate(TEXTS)]
+
+
+STAGES = registry.available()
+
+
+@pytest.mark.parametrize("name", STAGES)
+def test_params_round_trip_and_pickle(name):
+    cls = registry.get(name)
+    stage = cls(**EXAMPLE_PARAMS.get(name, {}))
+    stage.check_params()
+    assert cls(**stage.get_params()).get_params() == stage.get_params()
+    assert list(stage.get_params()) == cls.param_names()
+    clone = pickle.loads(pickle.dumps(stage))
+    assert clone.get_params() == stage.get_params()
+
+
+@pytest.mark.parametrize("name", STAGES)
+def test_unknown_parameter_is_a_type_error_not_swallowed(name):
+    with pytest.raises(TypeError):
+        registry.get(name)(no_such_parameter=1)
+
+
+@pytest.mark.parametrize("name", STAGES)
+def test_transform_keeps_rows_in_order_and_adds_declared_columns(name):
+    stage = registry.get(name)(**EXAMPLE_PARAMS.get(name, {}))
+    batch = make_batch(records())
+    out = run_stage(stage, batch, batch_rows=3)
+    assert out.num_rows == batch.num_rows
+    assert out.column(ROW_COLUMN).equals(batch.column(ROW_COLUMN))
+    assert out.column("id").equals(batch.column("id"))
+    added = set(out.schema.names) - set(batch.schema.names)
+    assert added == set(stage.output_columns())
+    for column, arrow_type in stage.output_columns().items():
+        assert out.schema.field(column).type == arrow_type
+    if isinstance(stage, Scorer):
+        assert out.column(REJECT_STAGE).null_count == out.num_rows
+    stages = out.column(REJECT_STAGE).to_pylist()
+    reasons = out.column(REJECT_REASON).to_pylist()
+    for stage_name, reason in zip(stages, reasons, strict=True):
+        assert (stage_name is None) == (reason is None)
+        assert stage_name in (None, name)
+        assert reason is None or (reason.replace("_", "").replace(".", "").isalnum())
+
+
+@pytest.mark.parametrize("name", STAGES)
+def test_transform_of_an_all_rejected_batch_changes_nothing(name):
+    import numpy as np
+
+    from dataprep.stage import mark_rejected
+
+    stage = registry.get(name)(**EXAMPLE_PARAMS.get(name, {}))
+    batch = mark_rejected(
+        make_batch(records()), "earlier", np.arange(len(TEXTS)), ["x"] * len(TEXTS)
+    )
+    out = run_stage(stage, batch)
+    assert out.column(REJECT_STAGE).to_pylist() == ["earlier"] * len(TEXTS)
+
+
+def test_a_bad_value_is_a_config_error_for_every_stage_with_numeric_params():
+    checked = 0
+    for name in STAGES:
+        cls = registry.get(name)
+        params = dict(EXAMPLE_PARAMS.get(name, {}))
+        numeric = [k for k, v in cls(**params).get_params().items() if type(v) in (int, float)]
+        if numeric:
+            params[numeric[0]] = "not a number"
+            with pytest.raises(ConfigError):
+                cls(**params).check_params()
+            checked += 1
+    assert checked >= 5
