@@ -55,5 +55,5 @@ def test_bad_parameters(params, message):
 
 
 def test_missing_column_is_named_before_reading():
-    with pytest.raises(ConfigError, match="combines 'dp_score_readability', which no earlier stage"):
+    with pytest.raises(ConfigError, match="combines 'dp_score_readability', which no earlier"):
         DifficultyScorer().check_columns(["text", "id", "dp_score_word_rarity"])
