@@ -21,6 +21,10 @@ _BUILTIN_MODULES = (
     "dataprep.quality.c4",
     "dataprep.quality.fineweb",
     "dataprep.quality.simple",
+    "dataprep.score.text",
+    "dataprep.score.rarity",
+    "dataprep.score.ngram_lm",
+    "dataprep.score.difficulty",
 )
 _builtins_loaded = False
 

@@ -6,7 +6,7 @@ from click.testing import CliRunner
 from dataprep.cli import main
 
 
-@pytest.mark.parametrize("args", [[], ["filter"], ["stages"]])
+@pytest.mark.parametrize("args", [[], ["filter"], ["score"], ["stages"]])
 def test_help_of_every_command(args):
     result = CliRunner().invoke(main, [*args, "--help"])
     assert result.exit_code == 0
@@ -52,3 +52,27 @@ def test_stages_lists_every_stage_with_defaults():
     result = CliRunner().invoke(main, ["stages"])
     assert result.exit_code == 0
     assert "minhash_dedup (selector): ngram=5, num_perm=128, threshold=0.8" in result.output
+
+
+def test_score_default_recipe_adds_columns_and_summaries(tmp_path, sample_corpus):
+    result = CliRunner().invoke(main, ["score", str(sample_corpus), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    stats = json.loads((tmp_path / "out" / "stats.json").read_text())
+    assert stats["rows_kept"] == 1278 and stats["rows_rejected"] == 0
+    difficulty = stats["stages"]["difficulty"]["score"]
+    assert difficulty["count"] == 1278
+    assert 0.0 <= difficulty["min"] < difficulty["quantiles"]["p50"] < difficulty["max"] <= 1.0
+    assert sum(difficulty["histogram"]["counts"]) == 1278
+    datasets = pytest.importorskip("datasets")
+    kept = datasets.load_from_disk(str(tmp_path / "out" / "data"))
+    for column in ["dp_score_length", "dp_score_word_rarity", "dp_score_difficulty"]:
+        assert column in kept.column_names
+
+
+def test_score_refuses_a_filter_stage(tmp_path, sample_corpus):
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("stages:\n  - exact_dedup\n")
+    args = ["score", str(sample_corpus), "-o", str(tmp_path / "o"), "-c", str(recipe)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1
+    assert "exact_dedup is a selector, which belongs in a `dataprep filter` recipe" in result.output
