@@ -25,10 +25,12 @@ def builtin_recipe(relative: str) -> Path:
 
 
 def _summary(result: RunResult) -> str:
-    rows = [("stage", "in", "rejected", "out", "top reason", "seconds")]
+    rows = [("stage", "in", "rejected", "out", "top reason / median score", "seconds")]
     for stats in result.stages:
         top = stats.reasons.most_common(1)
         reason = f"{top[0][0]} ({top[0][1]})" if top else "-"
+        if stats.score and stats.score.get("count"):
+            reason = f"median {stats.score['quantiles']['p50']:.4g}"
         rows.append(
             (
                 stats.name,
