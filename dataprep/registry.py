@@ -17,6 +17,7 @@ _REGISTRY: dict[str, type] = {}
 _BUILTIN_MODULES = (
     "dataprep.dedup.exact",
     "dataprep.dedup.minhash",
+    "dataprep.dedup.semantic",
     "dataprep.quality.gopher",
     "dataprep.quality.c4",
     "dataprep.quality.fineweb",

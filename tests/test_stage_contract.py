@@ -3,6 +3,7 @@ pickles (for process pools), keeps rows and their order, and adds exactly its de
 with their declared types."""
 
 import pickle
+import tempfile
 
 import pytest
 from conftest import GOOD_DOC, REPO
@@ -17,6 +18,8 @@ EXAMPLE_PARAMS = {
     "score_threshold": {"column": "quality", "min": 0.5},
     "ngram_perplexity": {"reference": str(REPO / "data" / "kjv_chapters.jsonl.gz")},
     "difficulty": {"columns": {"quality": 1.0}, "easier_when_higher": []},
+    # a private embedding cache, never the user's
+    "semantic_dedup": {"num_clusters": 2, "cache_dir": tempfile.mkdtemp(prefix="dataprep-test-")},
 }
 TEXTS = [GOOD_DOC, "short", "", GOOD_DOC, GOOD_DOC.upper(), "a b c d e f " * 30, None, "x\ny\nz"]
 

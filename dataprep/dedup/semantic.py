@@ -1,0 +1,249 @@
+"""SemDeDup (Abbas et al. 2023): semantic deduplication of embeddings, implemented from the paper.
+
+1. Embed every alive row (normalized vectors; the shared on-disk cache of ``dataprep.embed``),
+   or read vectors from ``embedding_column``.
+2. k-means with ``num_clusters`` clusters on the normalized vectors, fitted on a seeded sample
+   of at most ``kmeans_sample`` rows; every row is then assigned to its nearest centroid.
+3. Within each cluster, rank the members by distance to the centroid: ``keep: hard`` ranks the
+   farthest first (the paper's default, keeping the least prototypical), ``easy`` the nearest
+   first, ``random`` a seeded shuffle.
+4. A member is dropped when its cosine similarity to any member ranked before it exceeds
+   1 - ``eps`` (as in the paper, earlier members count whether or not they were dropped).
+
+Reason ``semantic_duplicate``; every row gets its cluster in ``dp_semantic_cluster``.
+Memory: vectors are spilled to the run's work folder (4 x dim bytes per row, 1,536 at 384
+dimensions) and read back one cluster at a time; similarities are computed in blocks of
+``block_rows`` rows, so memory is bounded by block_rows x the largest cluster. A cluster larger
+than ``max_cluster_size`` triggers a warning and is compared within consecutive windows of that
+many members (in rank order) only.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import warnings
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from dataprep.dedup.minhash import _Spill
+from dataprep.embed import Encoder
+from dataprep.errors import ConfigError
+from dataprep.params import check_choice, check_number, check_string
+from dataprep.registry import register
+from dataprep.stage import ROW_COLUMN, Selector, text_values
+
+KEEP_ORDERS = ("hard", "easy", "random")
+CLUSTER_COLUMN = "dp_semantic_cluster"
+
+
+def kmeans_fit(vectors: np.ndarray, num_clusters: int, sample: int, seed: int) -> np.ndarray:
+    """Centroids (normalized) of k-means on a seeded sample of the rows."""
+    from sklearn.cluster import KMeans
+
+    rng = np.random.default_rng(seed)
+    if len(vectors) > sample:
+        vectors = vectors[np.sort(rng.choice(len(vectors), sample, replace=False))]
+    k = max(1, min(num_clusters, len(vectors)))
+    model = KMeans(n_clusters=k, n_init=1, random_state=seed).fit(np.asarray(vectors, np.float32))
+    centroids = model.cluster_centers_.astype(np.float32)
+    return centroids / np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-12)
+
+
+def duplicates_in_cluster(vectors: np.ndarray, eps: float, block_rows: int) -> np.ndarray:
+    """True for each row (in rank order) whose cosine similarity to an earlier row > 1 - eps."""
+    n = len(vectors)
+    dropped = np.zeros(n, dtype=bool)
+    for start in range(1, n, block_rows):
+        block = vectors[start : start + block_rows]
+        sims = block @ vectors[: start + len(block)].T  # each block row vs every row up to it
+        for offset in range(len(block)):
+            earlier = sims[offset, : start + offset]
+            dropped[start + offset] = earlier.size > 0 and earlier.max() > 1.0 - eps
+    return dropped
+
+
+@register
+class SemanticDedup(Selector):
+    """SemDeDup: drop rows too similar (cosine > 1 - eps) to a better-ranked row of their
+    k-means cluster.
+
+    eps: similarity margin; a pair with cosine > 1 - eps is a duplicate (default 0.07).
+    num_clusters: k-means clusters (default 100; fewer when there are fewer rows).
+    kmeans_sample: rows k-means is fitted on (default 100,000; all rows when fewer).
+    keep: which member of a duplicate group survives: 'hard' (farthest from the centroid,
+        default), 'easy' (nearest) or 'random'.
+    max_cluster_size: members compared all-to-all before the windowed fallback (default 50,000).
+    block_rows: rows per similarity block (default 1,024).
+    embedding_column: read vectors from this list<float> column instead of embedding the text
+        (default null: embed with ``model``).
+    model / device / batch_size / max_seq_length / cache_dir: the encoder's settings (see
+        ``dataprep.embed.Encoder``; defaults: bundled all-MiniLM-L6-v2, auto, 64, 256, the
+        default cache).
+    seed: seed of the k-means sample and of 'random' ranking (default 0).
+    """
+
+    name = "semantic_dedup"
+    version = 1
+
+    def __init__(
+        self,
+        *,
+        eps: float = 0.07,
+        num_clusters: int = 100,
+        kmeans_sample: int = 100_000,
+        keep: str = "hard",
+        max_cluster_size: int = 50_000,
+        block_rows: int = 1024,
+        embedding_column: str | None = None,
+        model: str | None = None,
+        device: str = "auto",
+        batch_size: int = 64,
+        max_seq_length: int = 256,
+        cache_dir: str | None = None,
+        seed: int = 0,
+    ) -> None:
+        self.eps = eps
+        self.num_clusters = num_clusters
+        self.kmeans_sample = kmeans_sample
+        self.keep = keep
+        self.max_cluster_size = max_cluster_size
+        self.block_rows = block_rows
+        self.embedding_column = embedding_column
+        self.model = model
+        self.device = device
+        self.batch_size = batch_size
+        self.max_seq_length = max_seq_length
+        self.cache_dir = cache_dir
+        self.seed = seed
+
+    def check_params(self) -> None:
+        check_number(self.name, "eps", self.eps, low=0, high=1, low_open=True)
+        check_number(self.name, "num_clusters", self.num_clusters, low=1, integer=True)
+        check_number(self.name, "kmeans_sample", self.kmeans_sample, low=1, integer=True)
+        check_choice(self.name, "keep", self.keep, KEEP_ORDERS)
+        check_number(self.name, "max_cluster_size", self.max_cluster_size, low=2, integer=True)
+        check_number(self.name, "block_rows", self.block_rows, low=1, integer=True)
+        check_string(self.name, "embedding_column", self.embedding_column, allow_none=True)
+        check_string(self.name, "model", self.model, allow_none=True)
+        check_string(self.name, "device", self.device)
+        check_number(self.name, "batch_size", self.batch_size, low=1, integer=True)
+        check_number(self.name, "max_seq_length", self.max_seq_length, low=1, integer=True)
+        check_string(self.name, "cache_dir", self.cache_dir, allow_none=True)
+        check_number(self.name, "seed", self.seed, low=0, integer=True)
+
+    def check_requirements(self) -> None:
+        if self.embedding_column is None:
+            from dataprep.embed import EMBED_PIP_LINE
+
+            for module in ("sentence_transformers", "sklearn"):
+                if not _importable(module):
+                    raise ConfigError(f"semantic_dedup needs {module!r}: {EMBED_PIP_LINE}")
+
+    def check_columns(self, columns: list[str]) -> None:
+        if self.embedding_column is not None and self.embedding_column not in columns:
+            raise ConfigError(
+                f"semantic_dedup: no embedding column {self.embedding_column!r}; the columns "
+                f"are {', '.join(columns)}"
+            )
+
+    def output_columns(self) -> dict[str, pa.DataType]:
+        return {CLUSTER_COLUMN: pa.int64()}
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop("_encoder", None)  # each worker process loads its own model
+        return state
+
+    def _vectors(self, batch: pa.RecordBatch) -> np.ndarray:
+        if self.embedding_column is not None:
+            column = batch.column(self.embedding_column)
+            vectors = np.asarray(column.to_pylist(), dtype=np.float32)
+            norms = np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+            return vectors / norms
+        if getattr(self, "_encoder", None) is None:
+            self._encoder = Encoder(
+                model=self.model,
+                device=self.device,
+                batch_size=self.batch_size,
+                max_seq_length=self.max_seq_length,
+                cache_dir=self.cache_dir,
+            )
+        return self._encoder.encode(text_values(batch, self.context.text_column))
+
+    def fit_state(self, batch: pa.RecordBatch) -> tuple[np.ndarray, np.ndarray]:
+        return batch.column(ROW_COLUMN).to_numpy(), self._vectors(batch)
+
+    def fit(self, states: Iterable[tuple[np.ndarray, np.ndarray]]) -> None:
+        spill_dir = Path(self.context.work_dir or tempfile.mkdtemp(prefix="dataprep-semdedup-"))
+        row_parts, dim = [], 0
+        with _Spill(spill_dir / f"{self.name}.vectors") as spill:
+            for rows, vectors in states:
+                row_parts.append(rows)
+                if len(vectors):
+                    dim = vectors.shape[1]
+                    spill.append(np.asarray(vectors, np.float32))
+        rows = np.concatenate(row_parts) if row_parts else np.empty(0, np.int64)
+        if len(rows) == 0:
+            self._set_rejections(rows, np.empty(0, np.int16), ["semantic_duplicate"])
+            self._set_row_values(CLUSTER_COLUMN, rows, rows)
+            return
+        vectors = spill.open(np.float32, (len(rows), dim))
+        centroids = kmeans_fit(vectors, self.num_clusters, self.kmeans_sample, self.seed)
+        labels, similarity = _assign(vectors, centroids)
+        dropped = np.zeros(len(rows), dtype=bool)
+        rng = np.random.default_rng(self.seed)
+        for cluster in range(len(centroids)):
+            members = np.flatnonzero(labels == cluster)
+            if len(members) < 2:
+                continue
+            if self.keep == "hard":  # farthest from the centroid first
+                order = members[np.lexsort((members, similarity[members]))]
+            elif self.keep == "easy":
+                order = members[np.lexsort((members, -similarity[members]))]
+            else:
+                order = rng.permutation(members)
+            dropped[order] = self._cluster_duplicates(vectors, order, cluster)
+        spill.remove()
+        self.centroids_ = centroids
+        self._set_rejections(
+            rows[dropped], np.zeros(dropped.sum(), np.int16), ["semantic_duplicate"]
+        )
+        self._set_row_values(CLUSTER_COLUMN, rows, labels.astype(np.int64))
+
+    def _cluster_duplicates(self, vectors: np.ndarray, order: np.ndarray, cluster: int):
+        size = self.max_cluster_size
+        if len(order) > size:
+            warnings.warn(
+                f"semantic_dedup: cluster {cluster} has {len(order):,} members, more than "
+                f"max_cluster_size={size:,}; comparing within windows of {size:,} only "
+                "(raise num_clusters for exact results)",
+                stacklevel=2,
+            )
+        dropped = np.zeros(len(order), dtype=bool)
+        for start in range(0, len(order), size):
+            window = np.asarray(vectors[np.sort(order[start : start + size])], np.float32)
+            # Rows were read in position order for the memory map; restore rank order.
+            rank = np.argsort(np.argsort(order[start : start + size]))
+            window = window[rank]
+            dropped[start : start + size] = duplicates_in_cluster(window, self.eps, self.block_rows)
+        return dropped
+
+
+def _assign(vectors: np.ndarray, centroids: np.ndarray, chunk: int = 65536):
+    """(nearest centroid, cosine similarity to it) of every row, in chunks."""
+    labels = np.empty(len(vectors), dtype=np.int64)
+    similarity = np.empty(len(vectors), dtype=np.float32)
+    for start in range(0, len(vectors), chunk):
+        sims = np.asarray(vectors[start : start + chunk], np.float32) @ centroids.T
+        labels[start : start + chunk] = sims.argmax(axis=1)
+        similarity[start : start + chunk] = sims.max(axis=1)
+    return labels, similarity
+
+
+def _importable(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
