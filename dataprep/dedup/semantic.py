@@ -29,11 +29,10 @@ import numpy as np
 import pyarrow as pa
 
 from dataprep.dedup.minhash import _Spill
-from dataprep.embed import Encoder
-from dataprep.errors import ConfigError
-from dataprep.params import check_choice, check_number, check_string
+from dataprep.embed_input import EmbeddingInput
+from dataprep.params import check_choice, check_number
 from dataprep.registry import register
-from dataprep.stage import ROW_COLUMN, Selector, text_values
+from dataprep.stage import ROW_COLUMN, Selector
 
 KEEP_ORDERS = ("hard", "easy", "random")
 CLUSTER_COLUMN = "dp_semantic_cluster"
@@ -66,7 +65,7 @@ def duplicates_in_cluster(vectors: np.ndarray, eps: float, block_rows: int) -> n
 
 
 @register
-class SemanticDedup(Selector):
+class SemanticDedup(EmbeddingInput, Selector):
     """SemDeDup: drop rows too similar (cosine > 1 - eps) to a better-ranked row of their
     k-means cluster.
 
@@ -126,55 +125,14 @@ class SemanticDedup(Selector):
         check_choice(self.name, "keep", self.keep, KEEP_ORDERS)
         check_number(self.name, "max_cluster_size", self.max_cluster_size, low=2, integer=True)
         check_number(self.name, "block_rows", self.block_rows, low=1, integer=True)
-        check_string(self.name, "embedding_column", self.embedding_column, allow_none=True)
-        check_string(self.name, "model", self.model, allow_none=True)
-        check_string(self.name, "device", self.device)
-        check_number(self.name, "batch_size", self.batch_size, low=1, integer=True)
-        check_number(self.name, "max_seq_length", self.max_seq_length, low=1, integer=True)
-        check_string(self.name, "cache_dir", self.cache_dir, allow_none=True)
+        self.check_embedding_params()
         check_number(self.name, "seed", self.seed, low=0, integer=True)
-
-    def check_requirements(self) -> None:
-        if self.embedding_column is None:
-            from dataprep.embed import EMBED_PIP_LINE
-
-            for module in ("sentence_transformers", "sklearn"):
-                if not _importable(module):
-                    raise ConfigError(f"semantic_dedup needs {module!r}: {EMBED_PIP_LINE}")
-
-    def check_columns(self, columns: list[str]) -> None:
-        if self.embedding_column is not None and self.embedding_column not in columns:
-            raise ConfigError(
-                f"semantic_dedup: no embedding column {self.embedding_column!r}; the columns "
-                f"are {', '.join(columns)}"
-            )
 
     def output_columns(self) -> dict[str, pa.DataType]:
         return {CLUSTER_COLUMN: pa.int64()}
 
-    def __getstate__(self) -> dict:
-        state = dict(self.__dict__)
-        state.pop("_encoder", None)  # each worker process loads its own model
-        return state
-
-    def _vectors(self, batch: pa.RecordBatch) -> np.ndarray:
-        if self.embedding_column is not None:
-            column = batch.column(self.embedding_column)
-            vectors = np.asarray(column.to_pylist(), dtype=np.float32)
-            norms = np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-            return vectors / norms
-        if getattr(self, "_encoder", None) is None:
-            self._encoder = Encoder(
-                model=self.model,
-                device=self.device,
-                batch_size=self.batch_size,
-                max_seq_length=self.max_seq_length,
-                cache_dir=self.cache_dir,
-            )
-        return self._encoder.encode(text_values(batch, self.context.text_column))
-
     def fit_state(self, batch: pa.RecordBatch) -> tuple[np.ndarray, np.ndarray]:
-        return batch.column(ROW_COLUMN).to_numpy(), self._vectors(batch)
+        return batch.column(ROW_COLUMN).to_numpy(), self.vectors(batch)
 
     def fit(self, states: Iterable[tuple[np.ndarray, np.ndarray]]) -> None:
         spill_dir = Path(self.context.work_dir or tempfile.mkdtemp(prefix="dataprep-semdedup-"))
@@ -241,9 +199,3 @@ def _assign(vectors: np.ndarray, centroids: np.ndarray, chunk: int = 65536):
         labels[start : start + chunk] = sims.argmax(axis=1)
         similarity[start : start + chunk] = sims.max(axis=1)
     return labels, similarity
-
-
-def _importable(module: str) -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec(module) is not None

@@ -1,0 +1,75 @@
+"""What every embedding-based stage shares: where its vectors come from.
+
+A stage mixes in ``EmbeddingInput`` and declares the parameters ``embedding_column``, ``model``,
+``device``, ``batch_size``, ``max_seq_length`` and ``cache_dir``. ``vectors(batch)`` then gives
+normalized float32 vectors for the batch's rows: read from ``embedding_column`` (a list<float>
+column) when set, otherwise encoded from the text with ``dataprep.embed.Encoder`` (one model per
+process, loaded on first use, never pickled).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+import pyarrow as pa
+
+from dataprep.errors import ConfigError
+from dataprep.params import check_number, check_string
+from dataprep.stage import text_values
+
+
+class EmbeddingInput:
+    embedding_column: str | None
+    model: str | None
+    device: str
+    batch_size: int
+    max_seq_length: int
+    cache_dir: str | None
+
+    def check_embedding_params(self) -> None:
+        check_string(self.name, "embedding_column", self.embedding_column, allow_none=True)
+        check_string(self.name, "model", self.model, allow_none=True)
+        check_string(self.name, "device", self.device)
+        check_number(self.name, "batch_size", self.batch_size, low=1, integer=True)
+        check_number(self.name, "max_seq_length", self.max_seq_length, low=1, integer=True)
+        check_string(self.name, "cache_dir", self.cache_dir, allow_none=True)
+
+    def check_requirements(self) -> None:
+        from dataprep.embed import EMBED_PIP_LINE
+
+        needed = ["sklearn"] + ([] if self.embedding_column else ["sentence_transformers"])
+        for module in needed:
+            if importlib.util.find_spec(module) is None:
+                raise ConfigError(f"{self.name} needs the {module!r} package: {EMBED_PIP_LINE}")
+
+    def check_columns(self, columns: list[str]) -> None:
+        if self.embedding_column is not None and self.embedding_column not in columns:
+            raise ConfigError(
+                f"{self.name}: no embedding column {self.embedding_column!r}; the columns are "
+                f"{', '.join(columns)}"
+            )
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop("_encoder", None)  # each worker process loads its own model
+        return state
+
+    def vectors(self, batch: pa.RecordBatch) -> np.ndarray:
+        """Normalized float32 vectors [rows, dim] for the batch."""
+        if self.embedding_column is not None:
+            column = batch.column(self.embedding_column)
+            vectors = np.asarray(column.to_pylist(), dtype=np.float32).reshape(batch.num_rows, -1)
+            norms = np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+            return vectors / norms
+        if getattr(self, "_encoder", None) is None:
+            from dataprep.embed import Encoder
+
+            self._encoder = Encoder(
+                model=self.model,
+                device=self.device,
+                batch_size=self.batch_size,
+                max_seq_length=self.max_seq_length,
+                cache_dir=self.cache_dir,
+            )
+        return self._encoder.encode(text_values(batch, self.context.text_column))
