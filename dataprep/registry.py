@@ -26,6 +26,7 @@ _BUILTIN_MODULES = (
     "dataprep.score.rarity",
     "dataprep.score.ngram_lm",
     "dataprep.score.difficulty",
+    "dataprep.score.prototypicality",
 )
 _builtins_loaded = False
 

@@ -64,6 +64,11 @@ def test_every_registered_stage_round_trips_its_params():
 def test_shipped_recipes_build(tmp_path):
     from dataprep.cli import builtin_recipe
 
-    for relative in ["filter/default.yaml", "filter/dedup.yaml"]:
+    for relative in [
+        "filter/default.yaml",
+        "filter/dedup.yaml",
+        "filter/semantic.yaml",
+        "score/default.yaml",
+    ]:
         stages = build_stages(load_recipe(builtin_recipe(relative))["stages"])
         assert stages

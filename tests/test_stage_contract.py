@@ -20,6 +20,7 @@ EXAMPLE_PARAMS = {
     "difficulty": {"columns": {"quality": 1.0}, "easier_when_higher": []},
     # a private embedding cache, never the user's
     "semantic_dedup": {"num_clusters": 2, "cache_dir": tempfile.mkdtemp(prefix="dataprep-test-")},
+    "prototypicality": {"num_clusters": 2, "cache_dir": tempfile.mkdtemp(prefix="dataprep-test-")},
 }
 TEXTS = [GOOD_DOC, "short", "", GOOD_DOC, GOOD_DOC.upper(), "a b c d e f " * 30, None, "x\ny\nz"]
 

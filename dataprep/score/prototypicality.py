@@ -1,0 +1,94 @@
+"""``prototypicality``: cosine distance from each row's embedding to the nearest k-means centroid
+(Sorscher et al. 2022, "Beyond neural scaling laws"): small = prototypical (easy), large =
+atypical (hard).
+
+Fit: embeddings of every row (spilled to the run's work folder, 4 x dim bytes per row), k-means
+with ``num_clusters`` clusters on a seeded sample of at most ``kmeans_sample`` rows. Score: the
+row's embedding again (read from the embedding cache, so it is not recomputed) against the
+centroids.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from dataprep.dedup.minhash import _Spill
+from dataprep.dedup.semantic import kmeans_fit
+from dataprep.embed_input import EmbeddingInput
+from dataprep.params import check_number
+from dataprep.registry import register
+from dataprep.stage import Scorer
+
+
+@register
+class PrototypicalityScorer(EmbeddingInput, Scorer):
+    """1 - cosine similarity to the nearest k-means centroid, in [0, 2].
+
+    num_clusters: k-means clusters (default 100; fewer when there are fewer rows).
+    kmeans_sample: rows k-means is fitted on (default 100,000).
+    seed: seed of the sample and of k-means (default 0).
+    embedding_column / model / device / batch_size / max_seq_length / cache_dir: where vectors
+        come from (see ``dataprep.embed_input``; default: the bundled all-MiniLM-L6-v2).
+    """
+
+    name = "prototypicality"
+    version = 1
+    needs_fit = True
+
+    def __init__(
+        self,
+        *,
+        num_clusters: int = 100,
+        kmeans_sample: int = 100_000,
+        seed: int = 0,
+        embedding_column: str | None = None,
+        model: str | None = None,
+        device: str = "auto",
+        batch_size: int = 64,
+        max_seq_length: int = 256,
+        cache_dir: str | None = None,
+    ) -> None:
+        self.num_clusters = num_clusters
+        self.kmeans_sample = kmeans_sample
+        self.seed = seed
+        self.embedding_column = embedding_column
+        self.model = model
+        self.device = device
+        self.batch_size = batch_size
+        self.max_seq_length = max_seq_length
+        self.cache_dir = cache_dir
+
+    def check_params(self) -> None:
+        check_number(self.name, "num_clusters", self.num_clusters, low=1, integer=True)
+        check_number(self.name, "kmeans_sample", self.kmeans_sample, low=1, integer=True)
+        check_number(self.name, "seed", self.seed, low=0, integer=True)
+        self.check_embedding_params()
+
+    def fit_state(self, batch: pa.RecordBatch) -> np.ndarray:
+        return self.vectors(batch)
+
+    def fit(self, states: Iterable[np.ndarray]) -> None:
+        spill_dir = Path(self.context.work_dir or tempfile.mkdtemp(prefix="dataprep-proto-"))
+        rows, dim = 0, 0
+        with _Spill(spill_dir / f"{self.name}.vectors") as spill:
+            for vectors in states:
+                if len(vectors):
+                    rows, dim = rows + len(vectors), vectors.shape[1]
+                    spill.append(np.asarray(vectors, np.float32))
+        if rows == 0:
+            self.centroids_ = np.empty((0, 0), np.float32)
+            return
+        vectors = spill.open(np.float32, (rows, dim))
+        self.centroids_ = kmeans_fit(vectors, self.num_clusters, self.kmeans_sample, self.seed)
+        spill.remove()
+
+    def score(self, batch: pa.RecordBatch) -> np.ndarray:
+        if self.centroids_.size == 0 or batch.num_rows == 0:
+            return np.full(batch.num_rows, np.nan)
+        similarity = (self.vectors(batch) @ self.centroids_.T).max(axis=1)
+        return 1.0 - similarity.astype(np.float64)

@@ -1,0 +1,436 @@
+"""Coreset selection on embeddings: k-center greedy, facility location, inverse-density
+sampling, prototypes and D4.
+
+Every method reads normalized vectors like ``semantic_dedup`` (``embedding_column`` or the
+bundled sentence-transformers model with its on-disk cache), spills them to the run's work
+folder (4 x dim bytes per row) and keeps exactly ``budget`` rows; the others are rejected with
+``not_in_coreset`` (``d4`` also uses ``semantic_duplicate``). Similarity is the dot product of
+normalized vectors (cosine); distance is 1 - similarity. n = alive rows, d = dimensions,
+b = rows kept.
+
+- ``kcenter_greedy`` (Sener & Savarese 2018, "Active Learning for Convolutional Neural Networks:
+  A Core-Set Approach"): start from a seeded random row (``start: random``) or the first row
+  (``start: first``), then repeatedly add the row farthest from the rows chosen so far (ties:
+  the earlier row). Keeps a running min-distance array: time O(n·b·d), memory O(n·d).
+- ``facility_location``: lazy greedy (Minoux 1978) maximisation of the submodular
+  F(S) = sum_i max_{j in S} sim(i, j) on the sparse graph of each row's ``knn`` nearest rows
+  (itself included; similarities clipped at 0). The graph is built in row blocks (at most
+  ``block_rows`` x n similarities at once, never n x n): time O(n²·d) for the graph plus
+  O(b·knn) per accepted row, memory O(n·(d + knn)).
+- ``density`` (Sachdeva et al. 2024, "How to Train Data-Efficient LLMs", Density sampling):
+  a kernel density score per row, the mean over its ``knn`` nearest other rows of
+  exp(-distance / bandwidth), then a weighted sample without replacement with weight
+  1 / density (Efraimidis–Spirakis keys u^(1/w), seeded), so rows in sparse regions are
+  preferred. Time and memory as for the graph of ``facility_location``.
+- ``prototypes`` (Sorscher et al. 2022, "Beyond neural scaling laws"): k-means with
+  ``num_clusters`` clusters fitted on a seeded sample of ``kmeans_sample`` rows; keep the rows
+  farthest from their nearest centroid (``keep: hard``, default) or nearest (``easy``); ties
+  go to the earlier row. Time O(n·num_clusters·d) plus k-means, memory O(n·d).
+- ``d4`` (Tirumala et al. 2023, "D4: Improving LLM Pretraining via Document De-Duplication and
+  Diversification"): SemDeDup (``semantic_dedup`` with ``eps``, same clustering and ``keep``),
+  then k-means again on the survivors and ``prototypes`` ranking to fill the budget from them.
+  Should the survivors be fewer than the budget, the removed duplicates fill the rest in the
+  same ranking. Reasons: ``semantic_duplicate`` for rows removed by the dedup step (and not
+  refilled), ``not_in_coreset`` for the rest.
+
+Parameters (defaults):
+  budget: a float in (0, 1) = fraction of the alive rows (rounded half up, at least 1) or an
+      int >= 1 = count (capped at n); default 0.1.
+  start (kcenter_greedy): 'random' (default) or 'first'.
+  knn (facility_location, density): neighbours per row in the similarity graph (default 20).
+  bandwidth (density): kernel width in cosine distance; null (default) = the median distance
+      of the rows to their ``knn`` neighbours.
+  num_clusters / kmeans_sample (prototypes, d4): k-means clusters (default 100) and the rows
+      it is fitted on (default 100,000).
+  keep (prototypes, d4): 'hard' (far from the centroid, default) or 'easy'.
+  eps / max_cluster_size (d4): SemDeDup's margin (default 0.07) and window (default 50,000).
+  block_rows: rows per similarity block (default 1,024).
+  embedding_column / model / device / batch_size / max_seq_length / cache_dir: where vectors
+      come from, as for ``semantic_dedup`` (defaults: null, bundled model, auto, 64, 256, the
+      default cache).
+  seed: seed of every random choice (default 0).
+"""
+
+from __future__ import annotations
+
+import heapq
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+from scipy import sparse
+
+from dataprep.dedup.minhash import _Spill
+from dataprep.dedup.semantic import SemanticDedup, _assign, kmeans_fit
+from dataprep.embed_input import EmbeddingInput
+from dataprep.params import check_choice, check_number
+from dataprep.registry import register
+from dataprep.select.base import CoresetSelector, budget_rows
+from dataprep.stage import ROW_COLUMN, RunContext
+
+MAX_BLOCK_CELLS = 1 << 24  # similarities per block (64 MiB of float32)
+
+
+def kcenter_greedy(vectors: np.ndarray, k: int, first: int) -> np.ndarray:
+    """Positions of k rows in greedy k-center order, starting from row ``first``."""
+    n = len(vectors)
+    chosen = np.empty(k, np.int64)
+    min_dist = np.full(n, np.inf, np.float32)
+    current = first
+    for t in range(k):
+        chosen[t] = current
+        np.minimum(min_dist, 1.0 - vectors @ vectors[current], out=min_dist)
+        min_dist[current] = -np.inf  # never chosen again (minimum keeps -inf)
+        current = int(np.argmax(min_dist))
+    return chosen
+
+
+def knn_graph(vectors: np.ndarray, knn: int, block_rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """(indices, similarities), each [n, min(knn, n)]: every row's nearest rows by cosine
+    (itself included), computed in row blocks."""
+    n = len(vectors)
+    k = min(knn, n)
+    block = max(1, min(block_rows, MAX_BLOCK_CELLS // max(n, 1)))
+    indices = np.empty((n, k), np.int64)
+    sims = np.empty((n, k), np.float32)
+    for start in range(0, n, block):
+        stop = min(n, start + block)
+        block_sims = np.asarray(vectors[start:stop], np.float32) @ vectors.T
+        top = np.argpartition(-block_sims, k - 1, axis=1)[:, :k]
+        indices[start:stop] = top
+        sims[start:stop] = np.take_along_axis(block_sims, top, axis=1)
+    return indices, sims
+
+
+def coverage(indices: np.ndarray, sims: np.ndarray, chosen: np.ndarray) -> float:
+    """F(S) = sum_i max_{j in S} max(sim(i, j), 0) on the kNN graph."""
+    member = np.zeros(len(indices), dtype=bool)
+    member[np.asarray(chosen, np.int64)] = True
+    covered = np.where(member[indices], np.maximum(sims, 0), 0.0)
+    return float(covered.max(axis=1, initial=0.0).sum())
+
+
+def facility_location_greedy(indices: np.ndarray, sims: np.ndarray, k: int) -> np.ndarray:
+    """Lazy greedy maximisation of ``coverage``; positions in selection order (ties: the
+    earlier row)."""
+    n, m = indices.shape
+    graph = sparse.csr_matrix(
+        (np.maximum(sims, 0).ravel().astype(np.float64), indices.ravel(), np.arange(n + 1) * m),
+        shape=(n, n),
+    )
+    covers = graph.T.tocsr()  # row j: the rows i that j can cover, with sim(i, j)
+    best = np.zeros(n, np.float64)  # current max similarity of each row to the chosen set
+    gains = np.asarray(covers.sum(axis=1)).ravel()
+    heap = [(-gain, j) for j, gain in enumerate(gains)]
+    heapq.heapify(heap)
+    chosen: list[int] = []
+    while len(chosen) < k:
+        _, j = heapq.heappop(heap)
+        lo, hi = covers.indptr[j], covers.indptr[j + 1]
+        rows, values = covers.indices[lo:hi], covers.data[lo:hi]
+        gain = np.maximum(values - best[rows], 0.0).sum()
+        if heap and gain < -heap[0][0]:
+            heapq.heappush(heap, (-gain, j))  # stale bound: re-queue with the true gain
+            continue
+        chosen.append(j)
+        best[rows] = np.maximum(best[rows], values)
+    return np.asarray(chosen, np.int64)
+
+
+def knn_density(
+    vectors: np.ndarray, knn: int, bandwidth: float | None, block_rows: int
+) -> np.ndarray:
+    """Mean of exp(-distance / bandwidth) over each row's ``knn`` nearest other rows."""
+    n = len(vectors)
+    k = min(knn, n - 1)
+    if k < 1:
+        return np.ones(n, np.float64)
+    indices, sims = knn_graph(vectors, k + 1, block_rows)
+    # drop the row itself (or, among exact duplicates, the least similar column)
+    own = indices == np.arange(n)[:, None]
+    missing = ~own.any(axis=1)
+    own[missing, np.argmin(sims[missing], axis=1)] = True
+    own[np.cumsum(own, axis=1) > 1] = False  # exactly one dropped column per row
+    distance = np.clip(1.0 - sims[~own].reshape(n, k).astype(np.float64), 0.0, 2.0)
+    width = bandwidth if bandwidth is not None else max(float(np.median(distance)), 1e-6)
+    return np.exp(-distance / width).mean(axis=1)
+
+
+def weighted_sample(density: np.ndarray, k: int, seed: int) -> np.ndarray:
+    """k positions sampled without replacement with weight 1 / density (Efraimidis–Spirakis:
+    keep the k largest u^(1/w), i.e. log(u) * density)."""
+    u = 1.0 - np.random.default_rng(seed).random(len(density))  # in (0, 1]
+    keys = np.log(u) * density
+    return np.lexsort((np.arange(len(keys)), -keys))[:k]
+
+
+def hardness_order(distance: np.ndarray, keep: str, first: np.ndarray | None = None):
+    """Positions ranked farthest-first ('hard') or nearest-first ('easy'), ties by position;
+    rows where ``first`` is False come after all others."""
+    key = -distance if keep == "hard" else distance
+    primary = np.zeros(len(key), bool) if first is None else ~first
+    return np.lexsort((np.arange(len(key)), key, primary))
+
+
+class _EmbeddingCoreset(EmbeddingInput, CoresetSelector):
+    """Shared fit: collect rows and vectors (spilled to disk) and call ``_choose``."""
+
+    seed: int
+    block_rows: int
+
+    def _check_common(self) -> None:
+        self.check_budget()
+        check_number(self.name, "block_rows", self.block_rows, low=1, integer=True)
+        self.check_embedding_params()
+        check_number(self.name, "seed", self.seed, low=0, integer=True)
+
+    def fit_state(self, batch: pa.RecordBatch) -> tuple[np.ndarray, np.ndarray]:
+        return batch.column(ROW_COLUMN).to_numpy(), self.vectors(batch)
+
+    def fit(self, states: Iterable[tuple[np.ndarray, np.ndarray]]) -> None:
+        spill_dir = Path(self.context.work_dir or tempfile.mkdtemp(prefix="dataprep-select-"))
+        row_parts, dim = [], 0
+        with _Spill(spill_dir / f"{self.name}.vectors") as spill:
+            for rows, vectors in states:
+                row_parts.append(rows)
+                if len(vectors):
+                    dim = vectors.shape[1]
+                    spill.append(np.asarray(vectors, np.float32))
+        rows = np.concatenate(row_parts).astype(np.int64) if row_parts else np.empty(0, np.int64)
+        if len(rows) == 0:
+            self._keep(rows, np.empty(0, np.int64))
+            return
+        vectors = spill.open(np.float32, (len(rows), dim))
+        self._choose(rows, vectors, budget_rows(self.budget, len(rows)))
+        del vectors
+        spill.remove()
+
+    def _choose(self, rows: np.ndarray, vectors: np.ndarray, k: int) -> None:
+        raise NotImplementedError
+
+
+_EMBED_DEFAULTS = dict(
+    embedding_column=None, model=None, device="auto", batch_size=64, max_seq_length=256,
+    cache_dir=None,
+)  # fmt: skip
+
+
+@register
+class KCenterGreedy(_EmbeddingCoreset):
+    """Greedy k-center: repeatedly keep the row farthest from those kept so far."""
+
+    name = "kcenter_greedy"
+    version = 1
+
+    def __init__(
+        self,
+        *,
+        budget: float | int = 0.1,
+        start: str = "random",
+        block_rows: int = 1024,
+        embedding_column: str | None = None,
+        model: str | None = None,
+        device: str = "auto",
+        batch_size: int = 64,
+        max_seq_length: int = 256,
+        cache_dir: str | None = None,
+        seed: int = 0,
+    ) -> None:
+        self.budget, self.start, self.block_rows = budget, start, block_rows
+        self.embedding_column, self.model, self.device = embedding_column, model, device
+        self.batch_size, self.max_seq_length = batch_size, max_seq_length
+        self.cache_dir, self.seed = cache_dir, seed
+
+    def check_params(self) -> None:
+        self._check_common()
+        check_choice(self.name, "start", self.start, ("random", "first"))
+
+    def _choose(self, rows: np.ndarray, vectors: np.ndarray, k: int) -> None:
+        first = (
+            0
+            if self.start == "first"
+            else int(np.random.default_rng(self.seed).integers(len(rows)))
+        )
+        self._keep(rows, kcenter_greedy(np.asarray(vectors), k, first))
+
+
+@register
+class FacilityLocation(_EmbeddingCoreset):
+    """Lazy greedy facility location on a sparse kNN similarity graph."""
+
+    name = "facility_location"
+    version = 1
+
+    def __init__(
+        self,
+        *,
+        budget: float | int = 0.1,
+        knn: int = 20,
+        block_rows: int = 1024,
+        embedding_column: str | None = None,
+        model: str | None = None,
+        device: str = "auto",
+        batch_size: int = 64,
+        max_seq_length: int = 256,
+        cache_dir: str | None = None,
+        seed: int = 0,
+    ) -> None:
+        self.budget, self.knn, self.block_rows = budget, knn, block_rows
+        self.embedding_column, self.model, self.device = embedding_column, model, device
+        self.batch_size, self.max_seq_length = batch_size, max_seq_length
+        self.cache_dir, self.seed = cache_dir, seed
+
+    def check_params(self) -> None:
+        self._check_common()
+        check_number(self.name, "knn", self.knn, low=1, integer=True)
+
+    def _choose(self, rows: np.ndarray, vectors: np.ndarray, k: int) -> None:
+        indices, sims = knn_graph(np.asarray(vectors), self.knn, self.block_rows)
+        chosen = facility_location_greedy(indices, sims, k)
+        self.objective_ = coverage(indices, sims, chosen)
+        self._keep(rows, chosen)
+
+
+@register
+class DensitySample(_EmbeddingCoreset):
+    """Inverse-density weighted sampling (kNN kernel density, Efraimidis–Spirakis keys)."""
+
+    name = "density"
+    version = 1
+
+    def __init__(
+        self,
+        *,
+        budget: float | int = 0.1,
+        knn: int = 20,
+        bandwidth: float | None = None,
+        block_rows: int = 1024,
+        embedding_column: str | None = None,
+        model: str | None = None,
+        device: str = "auto",
+        batch_size: int = 64,
+        max_seq_length: int = 256,
+        cache_dir: str | None = None,
+        seed: int = 0,
+    ) -> None:
+        self.budget, self.knn, self.bandwidth, self.block_rows = budget, knn, bandwidth, block_rows
+        self.embedding_column, self.model, self.device = embedding_column, model, device
+        self.batch_size, self.max_seq_length = batch_size, max_seq_length
+        self.cache_dir, self.seed = cache_dir, seed
+
+    def check_params(self) -> None:
+        self._check_common()
+        check_number(self.name, "knn", self.knn, low=1, integer=True)
+        check_number(self.name, "bandwidth", self.bandwidth, low=0, low_open=True, allow_none=True)
+
+    def _choose(self, rows: np.ndarray, vectors: np.ndarray, k: int) -> None:
+        density = knn_density(np.asarray(vectors), self.knn, self.bandwidth, self.block_rows)
+        self.density_ = density
+        self._keep(rows, weighted_sample(density, k, self.seed))
+
+
+@register
+class Prototypes(_EmbeddingCoreset):
+    """Keep the rows farthest from (hard) or nearest to (easy) their k-means centroid."""
+
+    name = "prototypes"
+    version = 1
+
+    def __init__(
+        self,
+        *,
+        budget: float | int = 0.1,
+        num_clusters: int = 100,
+        kmeans_sample: int = 100_000,
+        keep: str = "hard",
+        block_rows: int = 1024,
+        embedding_column: str | None = None,
+        model: str | None = None,
+        device: str = "auto",
+        batch_size: int = 64,
+        max_seq_length: int = 256,
+        cache_dir: str | None = None,
+        seed: int = 0,
+    ) -> None:
+        self.budget, self.num_clusters, self.kmeans_sample = budget, num_clusters, kmeans_sample
+        self.keep, self.block_rows = keep, block_rows
+        self.embedding_column, self.model, self.device = embedding_column, model, device
+        self.batch_size, self.max_seq_length = batch_size, max_seq_length
+        self.cache_dir, self.seed = cache_dir, seed
+
+    def check_params(self) -> None:
+        self._check_common()
+        check_number(self.name, "num_clusters", self.num_clusters, low=1, integer=True)
+        check_number(self.name, "kmeans_sample", self.kmeans_sample, low=1, integer=True)
+        check_choice(self.name, "keep", self.keep, ("hard", "easy"))
+
+    def _choose(self, rows: np.ndarray, vectors: np.ndarray, k: int) -> None:
+        centroids = kmeans_fit(vectors, self.num_clusters, self.kmeans_sample, self.seed)
+        _, similarity = _assign(vectors, centroids, chunk=self.block_rows)
+        self._keep(rows, hardness_order(1.0 - similarity, self.keep)[:k])
+
+
+@register
+class D4(Prototypes):
+    """SemDeDup, then prototypes on the survivors (Tirumala et al. 2023)."""
+
+    name = "d4"
+    version = 1
+
+    def __init__(
+        self,
+        *,
+        budget: float | int = 0.1,
+        eps: float = 0.07,
+        num_clusters: int = 100,
+        kmeans_sample: int = 100_000,
+        keep: str = "hard",
+        max_cluster_size: int = 50_000,
+        block_rows: int = 1024,
+        embedding_column: str | None = None,
+        model: str | None = None,
+        device: str = "auto",
+        batch_size: int = 64,
+        max_seq_length: int = 256,
+        cache_dir: str | None = None,
+        seed: int = 0,
+    ) -> None:
+        self.budget, self.eps, self.num_clusters = budget, eps, num_clusters
+        self.kmeans_sample, self.keep, self.max_cluster_size = kmeans_sample, keep, max_cluster_size
+        self.block_rows = block_rows
+        self.embedding_column, self.model, self.device = embedding_column, model, device
+        self.batch_size, self.max_seq_length = batch_size, max_seq_length
+        self.cache_dir, self.seed = cache_dir, seed
+
+    def _dedup(self) -> SemanticDedup:
+        return SemanticDedup(
+            eps=self.eps,
+            num_clusters=self.num_clusters,
+            kmeans_sample=self.kmeans_sample,
+            keep=self.keep,
+            max_cluster_size=self.max_cluster_size,
+            block_rows=self.block_rows,
+            embedding_column=self.embedding_column,
+            seed=self.seed,
+        )
+
+    def check_params(self) -> None:
+        super().check_params()
+        dedup = self._dedup()
+        dedup.name = self.name  # errors name this stage
+        dedup.check_params()
+
+    def _choose(self, rows: np.ndarray, vectors: np.ndarray, k: int) -> None:
+        dedup = self._dedup()
+        dedup.bind(RunContext(work_dir=self.context.work_dir))
+        dedup.fit([(rows, vectors)])
+        duplicate = np.isin(rows, dedup.rejected_rows_)
+        survivors = np.flatnonzero(~duplicate)
+        centroids = kmeans_fit(vectors[survivors], self.num_clusters, self.kmeans_sample, self.seed)
+        _, similarity = _assign(vectors, centroids, chunk=self.block_rows)
+        chosen = hardness_order(1.0 - similarity, self.keep, first=~duplicate)[:k]
+        self._keep(
+            rows, chosen, duplicate.astype(np.int16), ["not_in_coreset", "semantic_duplicate"]
+        )
