@@ -27,6 +27,8 @@ _BUILTIN_MODULES = (
     "dataprep.score.ngram_lm",
     "dataprep.score.difficulty",
     "dataprep.score.prototypicality",
+    "dataprep.select.simple",
+    "dataprep.select.geometric",
 )
 _builtins_loaded = False
 

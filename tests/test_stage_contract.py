@@ -21,7 +21,11 @@ EXAMPLE_PARAMS = {
     # a private embedding cache, never the user's
     "semantic_dedup": {"num_clusters": 2, "cache_dir": tempfile.mkdtemp(prefix="dataprep-test-")},
     "prototypicality": {"num_clusters": 2, "cache_dir": tempfile.mkdtemp(prefix="dataprep-test-")},
+    "score_topk": {"column": "quality"},
+    "stratified": {"column": "quality"},
 }
+for _name in ("kcenter_greedy", "facility_location", "density", "prototypes", "d4"):
+    EXAMPLE_PARAMS[_name] = {"cache_dir": tempfile.mkdtemp(prefix="dataprep-test-")}
 TEXTS = [GOOD_DOC, "short", "", GOOD_DOC, GOOD_DOC.upper(), "a b c d e f " * 30, None, "x\ny\nz"]
 
 

@@ -70,7 +70,7 @@ from dataprep.registry import register
 from dataprep.select.base import CoresetSelector, budget_rows
 from dataprep.stage import ROW_COLUMN, RunContext
 
-MAX_BLOCK_CELLS = 1 << 24  # similarities per block (64 MiB of float32)
+MAX_BLOCK_CELLS = 1 << 22  # similarities per block (16 MiB of float32)
 
 
 def kcenter_greedy(vectors: np.ndarray, k: int, first: int) -> np.ndarray:
@@ -98,7 +98,7 @@ def knn_graph(vectors: np.ndarray, knn: int, block_rows: int) -> tuple[np.ndarra
     for start in range(0, n, block):
         stop = min(n, start + block)
         block_sims = np.asarray(vectors[start:stop], np.float32) @ vectors.T
-        top = np.argpartition(-block_sims, k - 1, axis=1)[:, :k]
+        top = np.argpartition(block_sims, n - k, axis=1)[:, n - k :]
         indices[start:stop] = top
         sims[start:stop] = np.take_along_axis(block_sims, top, axis=1)
     return indices, sims
@@ -209,12 +209,6 @@ class _EmbeddingCoreset(EmbeddingInput, CoresetSelector):
 
     def _choose(self, rows: np.ndarray, vectors: np.ndarray, k: int) -> None:
         raise NotImplementedError
-
-
-_EMBED_DEFAULTS = dict(
-    embedding_column=None, model=None, device="auto", batch_size=64, max_seq_length=256,
-    cache_dir=None,
-)  # fmt: skip
 
 
 @register
