@@ -68,6 +68,7 @@ def test_shipped_recipes_build(tmp_path):
         "filter/default.yaml",
         "filter/dedup.yaml",
         "filter/semantic.yaml",
+        "filter/coreset.yaml",
         "score/default.yaml",
     ]:
         stages = build_stages(load_recipe(builtin_recipe(relative))["stages"])
