@@ -155,6 +155,35 @@ def score_command(inputs, output, config, quiet, **options):
     _run_recipe("score", inputs, output, config, quiet, **options)
 
 
+@main.command("train-quality")
+@click.option("--positive", required=True, type=click.Path(), help="High-quality examples.")
+@click.option("--negative", required=True, type=click.Path(), help="Low-quality examples.")
+@click.option("-o", "--output", required=True, type=click.Path(), help="Model file (.joblib).")
+@click.option("--text-column", default="text", show_default=True)
+@click.option(
+    "-C",
+    "--regularization",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(0, min_open=True),
+)
+def train_quality_command(positive, negative, output, text_column, regularization):
+    """Train the quality_classifier scorer's model (hashed word and bigram features, logistic
+    regression) from POSITIVE and NEGATIVE example files (JSONL, Parquet or Arrow)."""
+    from dataprep.quality.classifier import train_quality_model
+
+    try:
+        info = train_quality_model(
+            positive, negative, output, text_column=text_column, regularization=regularization
+        )
+    except DataprepError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(
+        f"trained on {info['positive']:,} positive and {info['negative']:,} negative examples "
+        f"(training accuracy {info['train_accuracy']:.3f}); saved {output}"
+    )
+
+
 @main.command("stages")
 def stages_command() -> None:
     """List every registered stage with its parameters and defaults."""

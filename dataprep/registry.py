@@ -22,6 +22,7 @@ _BUILTIN_MODULES = (
     "dataprep.quality.c4",
     "dataprep.quality.fineweb",
     "dataprep.quality.simple",
+    "dataprep.quality.classifier",
     "dataprep.score.text",
     "dataprep.score.rarity",
     "dataprep.score.ngram_lm",

@@ -24,6 +24,20 @@ EXAMPLE_PARAMS = {
     "score_topk": {"column": "quality"},
     "stratified": {"column": "quality"},
 }
+
+
+def _tiny_quality_model() -> str:
+    from dataprep.quality.classifier import train_quality_model
+
+    folder = tempfile.mkdtemp(prefix="dataprep-test-")
+    for name, text in [("good", "a careful and detailed report"), ("bad", "buy now click here")]:
+        with open(f"{folder}/{name}.jsonl", "w") as f:
+            f.write(f'{{"text": "{text}"}}\n')
+    train_quality_model(f"{folder}/good.jsonl", f"{folder}/bad.jsonl", f"{folder}/m.joblib")
+    return f"{folder}/m.joblib"
+
+
+EXAMPLE_PARAMS["quality_classifier"] = {"model": _tiny_quality_model()}
 for _name in ("kcenter_greedy", "facility_location", "density", "prototypes", "d4"):
     EXAMPLE_PARAMS[_name] = {"cache_dir": tempfile.mkdtemp(prefix="dataprep-test-")}
 TEXTS = [GOOD_DOC, "short", "", GOOD_DOC, GOOD_DOC.upper(), "a b c d e f " * 30, None, "x\ny\nz"]
