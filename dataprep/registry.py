@@ -28,6 +28,7 @@ _BUILTIN_MODULES = (
     "dataprep.score.ngram_lm",
     "dataprep.score.difficulty",
     "dataprep.score.prototypicality",
+    "dataprep.score.hf_perplexity",
     "dataprep.select.simple",
     "dataprep.select.geometric",
 )

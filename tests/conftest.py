@@ -52,6 +52,37 @@ def reason(stage, doc: str) -> str | None:
     return reasons(stage, [doc])[0]
 
 
+TINY_LM_CORPUS = [
+    "the cat sat on the mat",
+    "the dog sat on the log",
+    "a bird flew over the house",
+    "the cat and the dog are friends",
+]
+
+
+def build_tiny_causal_lm(folder: Path) -> str:
+    """A tiny GPT-2 (random weights, seed 0) with a word-level tokenizer trained on local text,
+    saved to ``folder``: a real local causal LM for tests, with nothing downloaded."""
+    import torch
+    import transformers
+    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+
+    tok = Tokenizer(models.WordLevel(unk_token="[UNK]"))
+    tok.pre_tokenizer = pre_tokenizers.Whitespace()
+    trainer = trainers.WordLevelTrainer(special_tokens=["[UNK]", "[PAD]"])
+    tok.train_from_iterator(TINY_LM_CORPUS, trainer)
+    fast = transformers.PreTrainedTokenizerFast(
+        tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]"
+    )
+    fast.save_pretrained(folder)
+    torch.manual_seed(0)
+    config = transformers.GPT2Config(
+        vocab_size=len(fast), n_positions=64, n_embd=16, n_layer=1, n_head=2
+    )
+    transformers.GPT2LMHeadModel(config).save_pretrained(folder)
+    return str(folder)
+
+
 @pytest.fixture
 def sample_corpus() -> Path:
     """The bundled demo sample (KJV chapters)."""

@@ -4,9 +4,10 @@ with their declared types."""
 
 import pickle
 import tempfile
+from pathlib import Path
 
 import pytest
-from conftest import GOOD_DOC, REPO
+from conftest import GOOD_DOC, REPO, build_tiny_causal_lm
 
 from dataprep import registry
 from dataprep.errors import ConfigError
@@ -38,6 +39,11 @@ def _tiny_quality_model() -> str:
 
 
 EXAMPLE_PARAMS["quality_classifier"] = {"model": _tiny_quality_model()}
+try:
+    _lm = build_tiny_causal_lm(Path(tempfile.mkdtemp(prefix="dataprep-test-")))
+    EXAMPLE_PARAMS["hf_perplexity"] = {"model": _lm, "device": "cpu"}
+except ImportError:  # torch/transformers not installed: that stage cannot run here
+    EXAMPLE_PARAMS["hf_perplexity"] = None
 for _name in ("kcenter_greedy", "facility_location", "density", "prototypes", "d4"):
     EXAMPLE_PARAMS[_name] = {"cache_dir": tempfile.mkdtemp(prefix="dataprep-test-")}
 TEXTS = [GOOD_DOC, "short", "", GOOD_DOC, GOOD_DOC.upper(), "a b c d e f " * 30, None, "x\ny\nz"]
@@ -47,7 +53,7 @@ def records():
     return [{"text": t, "quality": i / 10, "id": f"r{i}"} for i, t in enumerate(TEXTS)]
 
 
-STAGES = registry.available()
+STAGES = [name for name in registry.available() if EXAMPLE_PARAMS.get(name, {}) is not None]
 
 
 @pytest.mark.parametrize("name", STAGES)
