@@ -10,13 +10,16 @@ process, loaded on first use, never pickled).
 from __future__ import annotations
 
 import importlib.util
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 
 from dataprep.errors import ConfigError
 from dataprep.params import check_number, check_string
-from dataprep.stage import text_values
+from dataprep.spill import Spill
+from dataprep.stage import ROW_COLUMN, text_values
 
 
 class EmbeddingInput:
@@ -54,6 +57,27 @@ class EmbeddingInput:
         state = dict(self.__dict__)
         state.pop("_encoder", None)  # each worker process loads its own model
         return state
+
+    def fit_state(self, batch: pa.RecordBatch) -> tuple[np.ndarray, np.ndarray]:
+        """Row numbers and vectors of the batch's (alive) rows."""
+        return batch.column(ROW_COLUMN).to_numpy(), self.vectors(batch)
+
+    def collect_vectors(self, states) -> tuple[np.ndarray, np.ndarray, Spill]:
+        """(int64 rows, float32 vectors [n, dim], spill) from every batch's fit_state. The
+        vectors are memory-mapped from the run's work folder (4 x dim bytes per row on disk);
+        call ``spill.remove()`` when done with them."""
+        folder = self.context.work_dir or Path(tempfile.mkdtemp(prefix="dataprep-vectors-"))
+        row_parts, dim = [], 0
+        with Spill(Path(folder) / f"{self.name}.vectors") as spill:
+            for rows, vectors in states:
+                row_parts.append(np.asarray(rows, np.int64))
+                if len(vectors):
+                    dim = vectors.shape[1]
+                    spill.append(np.asarray(vectors, np.float32))
+        rows = np.concatenate(row_parts) if row_parts else np.empty(0, np.int64)
+        if len(rows) == 0:
+            return rows, np.empty((0, dim), np.float32), spill
+        return rows, spill.open(np.float32, (len(rows), dim)), spill
 
     def vectors(self, batch: pa.RecordBatch) -> np.ndarray:
         """Normalized float32 vectors [rows, dim] for the batch."""

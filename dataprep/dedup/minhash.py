@@ -36,6 +36,7 @@ from dataprep.dedup.minhash_kernels import (
 from dataprep.errors import ConfigError
 from dataprep.params import check_bool, check_choice, check_number, check_string
 from dataprep.registry import register
+from dataprep.spill import Spill
 from dataprep.stage import DUP_CLUSTER, ROW_COLUMN, Selector
 
 VERIFY_MODES = ("signature", "exact", "none")
@@ -161,8 +162,8 @@ class MinHashDedup(Selector):
     def fit(self, states: Iterable[dict]) -> None:
         spill_dir = Path(self.context.work_dir or tempfile.mkdtemp(prefix="dataprep-minhash-"))
         with (
-            _Spill(spill_dir / f"{self.name}.signatures") as sig_file,
-            _Spill(spill_dir / f"{self.name}.shingles") as shingle_file,
+            Spill(spill_dir / f"{self.name}.signatures") as sig_file,
+            Spill(spill_dir / f"{self.name}.shingles") as shingle_file,
         ):
             row_parts, band_parts, priority_parts, length_parts = [], [], [], []
             for state in states:
@@ -225,33 +226,3 @@ def _signature_similarity(sigs: np.ndarray, pairs: np.ndarray) -> np.ndarray:
         chunk = pairs[start : start + PAIR_CHUNK]
         out[start : start + len(chunk)] = (sigs[chunk[:, 0]] == sigs[chunk[:, 1]]).mean(axis=1)
     return out
-
-
-class _Spill:
-    """Append-only array file in the work folder; read back as a read-only memory map."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._file = None
-
-    def __enter__(self) -> _Spill:
-        return self
-
-    def append(self, values: np.ndarray | None) -> None:
-        if values is None:
-            return
-        if self._file is None:
-            self._file = open(self.path, "wb")  # noqa: SIM115 - closed in __exit__
-        self._file.write(np.ascontiguousarray(values).tobytes())
-
-    def __exit__(self, *exc) -> None:
-        if self._file is not None:
-            self._file.close()
-
-    def remove(self) -> None:
-        self.path.unlink(missing_ok=True)
-
-    def open(self, dtype, shape: tuple[int, ...]) -> np.ndarray:
-        if not self.path.exists() or self.path.stat().st_size == 0:
-            return np.empty((0, *shape[1:]) if shape[0] != -1 else 0, dtype=dtype)
-        return np.memmap(self.path, dtype=dtype, mode="r", shape=None if shape == (-1,) else shape)

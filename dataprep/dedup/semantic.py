@@ -20,19 +20,16 @@ many members (in rank order) only.
 
 from __future__ import annotations
 
-import tempfile
 import warnings
 from collections.abc import Iterable
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 
-from dataprep.dedup.minhash import _Spill
 from dataprep.embed_input import EmbeddingInput
 from dataprep.params import check_choice, check_number
 from dataprep.registry import register
-from dataprep.stage import ROW_COLUMN, Selector
+from dataprep.stage import Selector
 
 KEEP_ORDERS = ("hard", "easy", "random")
 CLUSTER_COLUMN = "dp_semantic_cluster"
@@ -131,24 +128,12 @@ class SemanticDedup(EmbeddingInput, Selector):
     def output_columns(self) -> dict[str, pa.DataType]:
         return {CLUSTER_COLUMN: pa.int64()}
 
-    def fit_state(self, batch: pa.RecordBatch) -> tuple[np.ndarray, np.ndarray]:
-        return batch.column(ROW_COLUMN).to_numpy(), self.vectors(batch)
-
     def fit(self, states: Iterable[tuple[np.ndarray, np.ndarray]]) -> None:
-        spill_dir = Path(self.context.work_dir or tempfile.mkdtemp(prefix="dataprep-semdedup-"))
-        row_parts, dim = [], 0
-        with _Spill(spill_dir / f"{self.name}.vectors") as spill:
-            for rows, vectors in states:
-                row_parts.append(rows)
-                if len(vectors):
-                    dim = vectors.shape[1]
-                    spill.append(np.asarray(vectors, np.float32))
-        rows = np.concatenate(row_parts) if row_parts else np.empty(0, np.int64)
+        rows, vectors, spill = self.collect_vectors(states)
         if len(rows) == 0:
             self._set_rejections(rows, np.empty(0, np.int16), ["semantic_duplicate"])
             self._set_row_values(CLUSTER_COLUMN, rows, rows)
             return
-        vectors = spill.open(np.float32, (len(rows), dim))
         centroids = kmeans_fit(vectors, self.num_clusters, self.kmeans_sample, self.seed)
         labels, similarity = _assign(vectors, centroids)
         dropped = np.zeros(len(rows), dtype=bool)

@@ -10,14 +10,11 @@ centroids.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterable
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 
-from dataprep.dedup.minhash import _Spill
 from dataprep.dedup.semantic import kmeans_fit
 from dataprep.embed_input import EmbeddingInput
 from dataprep.params import check_number
@@ -69,22 +66,13 @@ class PrototypicalityScorer(EmbeddingInput, Scorer):
         check_number(self.name, "seed", self.seed, low=0, integer=True)
         self.check_embedding_params()
 
-    def fit_state(self, batch: pa.RecordBatch) -> np.ndarray:
-        return self.vectors(batch)
-
-    def fit(self, states: Iterable[np.ndarray]) -> None:
-        spill_dir = Path(self.context.work_dir or tempfile.mkdtemp(prefix="dataprep-proto-"))
-        rows, dim = 0, 0
-        with _Spill(spill_dir / f"{self.name}.vectors") as spill:
-            for vectors in states:
-                if len(vectors):
-                    rows, dim = rows + len(vectors), vectors.shape[1]
-                    spill.append(np.asarray(vectors, np.float32))
-        if rows == 0:
+    def fit(self, states: Iterable[tuple[np.ndarray, np.ndarray]]) -> None:
+        rows, vectors, spill = self.collect_vectors(states)
+        if len(rows) == 0:
             self.centroids_ = np.empty((0, 0), np.float32)
             return
-        vectors = spill.open(np.float32, (rows, dim))
         self.centroids_ = kmeans_fit(vectors, self.num_clusters, self.kmeans_sample, self.seed)
+        del vectors
         spill.remove()
 
     def score(self, batch: pa.RecordBatch) -> np.ndarray:

@@ -54,21 +54,17 @@ Parameters (defaults):
 from __future__ import annotations
 
 import heapq
-import tempfile
 from collections.abc import Iterable
-from pathlib import Path
 
 import numpy as np
-import pyarrow as pa
 from scipy import sparse
 
-from dataprep.dedup.minhash import _Spill
 from dataprep.dedup.semantic import SemanticDedup, _assign, kmeans_fit
 from dataprep.embed_input import EmbeddingInput
 from dataprep.params import check_choice, check_number
 from dataprep.registry import register
 from dataprep.select.base import CoresetSelector, budget_rows
-from dataprep.stage import ROW_COLUMN, RunContext
+from dataprep.stage import RunContext
 
 MAX_BLOCK_CELLS = 1 << 22  # similarities per block (16 MiB of float32)
 
@@ -186,23 +182,11 @@ class _EmbeddingCoreset(EmbeddingInput, CoresetSelector):
         self.check_embedding_params()
         check_number(self.name, "seed", self.seed, low=0, integer=True)
 
-    def fit_state(self, batch: pa.RecordBatch) -> tuple[np.ndarray, np.ndarray]:
-        return batch.column(ROW_COLUMN).to_numpy(), self.vectors(batch)
-
     def fit(self, states: Iterable[tuple[np.ndarray, np.ndarray]]) -> None:
-        spill_dir = Path(self.context.work_dir or tempfile.mkdtemp(prefix="dataprep-select-"))
-        row_parts, dim = [], 0
-        with _Spill(spill_dir / f"{self.name}.vectors") as spill:
-            for rows, vectors in states:
-                row_parts.append(rows)
-                if len(vectors):
-                    dim = vectors.shape[1]
-                    spill.append(np.asarray(vectors, np.float32))
-        rows = np.concatenate(row_parts).astype(np.int64) if row_parts else np.empty(0, np.int64)
+        rows, vectors, spill = self.collect_vectors(states)
         if len(rows) == 0:
             self._keep(rows, np.empty(0, np.int64))
             return
-        vectors = spill.open(np.float32, (len(rows), dim))
         self._choose(rows, vectors, budget_rows(self.budget, len(rows)))
         del vectors
         spill.remove()
