@@ -19,6 +19,7 @@ _BUILTIN_MODULES = (
     "dataprep.dedup.minhash",
     "dataprep.dedup.semantic",
     "dataprep.quality.gopher",
+    "dataprep.quality.gopher_repetition",
     "dataprep.quality.c4",
     "dataprep.quality.fineweb",
     "dataprep.quality.simple",
