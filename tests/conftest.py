@@ -83,6 +83,20 @@ def build_tiny_causal_lm(folder: Path) -> str:
     return str(folder)
 
 
+def word_shingles(text: str, n: int = 5) -> set[str]:
+    """Reference shingling in plain Python: lowercase, split on whitespace, word n-grams."""
+    tokens = text.lower().split()
+    if not tokens:
+        return set()
+    size = min(n, len(tokens))
+    return {" ".join(tokens[i : i + size]) for i in range(len(tokens) - size + 1)}
+
+
+def true_jaccard(a: str, b: str) -> float:
+    sa, sb = word_shingles(a), word_shingles(b)
+    return len(sa & sb) / len(sa | sb) if sa | sb else 0.0
+
+
 @pytest.fixture
 def sample_corpus() -> Path:
     """The bundled demo sample (KJV chapters)."""

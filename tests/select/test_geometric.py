@@ -12,9 +12,8 @@ from dataprep.select.geometric import (
     FacilityLocation,
     KCenterGreedy,
     Prototypes,
-    coverage,
-    knn_graph,
 )
+from dataprep.select.graph import coverage, knn_graph
 from dataprep.testing import reasons_of, run_stage
 
 
