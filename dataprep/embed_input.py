@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from dataprep.errors import ConfigError
 from dataprep.params import check_number, check_string
@@ -83,7 +84,14 @@ class EmbeddingInput:
         """Normalized float32 vectors [rows, dim] for the batch."""
         if self.embedding_column is not None:
             column = batch.column(self.embedding_column)
-            vectors = np.asarray(column.to_pylist(), dtype=np.float32).reshape(batch.num_rows, -1)
+            lengths = pc.list_value_length(column).to_numpy(zero_copy_only=False)
+            if column.null_count == 0 and len(lengths) and (lengths == lengths[0]).all():
+                # equal-length lists of floats: read the child values without Python objects
+                flat = column.flatten().to_numpy(zero_copy_only=False)
+                vectors = flat.astype(np.float32, copy=False).reshape(batch.num_rows, -1)
+            else:
+                rows = column.to_pylist()
+                vectors = np.asarray(rows, dtype=np.float32).reshape(batch.num_rows, -1)
             norms = np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
             return vectors / norms
         if getattr(self, "_encoder", None) is None:
