@@ -1,4 +1,4 @@
-"""Command line: ``dataprep filter``, ``dataprep score`` and ``dataprep stages``. Thin:
+"""Command line: ``dataprep filter``, ``score``, ``schedule`` and ``stages``. Thin:
 parse, build, run, print.
 
 User errors (bad config, bad input, bad output path) print one line and exit with status 1.
@@ -16,6 +16,7 @@ from dataprep.config import build_stages, load_recipe
 from dataprep.errors import ConfigError, DataprepError
 from dataprep.io.writer import SHARD_FORMATS
 from dataprep.pipeline import Pipeline, RunResult
+from dataprep.schedule.curriculum import PACINGS
 from dataprep.stage import Scorer
 
 
@@ -64,7 +65,7 @@ def main() -> None:
     """
 
 
-def _run_options(verb: str):
+def _run_options(verb: str, default_recipe: str = "default.yaml", parallel: bool = True):
     """The options shared by every command that runs a recipe over a corpus."""
     options = [
         click.argument("inputs", nargs=-1, required=True, metavar="INPUT..."),
@@ -74,14 +75,11 @@ def _run_options(verb: str):
             "--config",
             type=click.Path(),
             default=None,
-            help=f"YAML recipe (default: configs/{verb}/default.yaml).",
+            help=f"YAML recipe (default: configs/{verb}/{default_recipe}).",
         ),
         click.option("--text-column", default=None, help="Column holding the text [text]."),
         click.option(
             "--id-column", default=None, help="Column of unique ids, generated when absent [id]."
-        ),
-        click.option(
-            "--num-proc", default=1, show_default=True, type=click.IntRange(1), help="Processes."
         ),
         click.option(
             "--batch-rows", default=None, type=click.IntRange(1), help="Rows per batch [8192]."
@@ -95,6 +93,11 @@ def _run_options(verb: str):
         click.option("--overwrite", is_flag=True, help="Replace an existing output folder."),
         click.option("-q", "--quiet", is_flag=True, help="No progress bars and no summary."),
     ]
+    if parallel:
+        num_proc = click.option(
+            "--num-proc", default=1, show_default=True, type=click.IntRange(1), help="Processes."
+        )
+        options.insert(5, num_proc)
 
     def decorate(function):
         for option in reversed(options):
@@ -153,6 +156,68 @@ def score_command(inputs, output, config, quiet, **options):
     """Add difficulty and quality scores (dp_score_* columns) to every row of INPUT files;
     no row is dropped. stats.json summarizes each score column."""
     _run_recipe("score", inputs, output, config, quiet, **options)
+
+
+@main.command("schedule")
+@_run_options("schedule", default_recipe="<pacing>.yaml", parallel=False)
+@click.option(
+    "--pacing",
+    type=click.Choice(PACINGS),
+    default=None,
+    help="Pacing function; picks configs/schedule/<pacing>.yaml when no -c is given [linear].",
+)
+@click.option("--epochs", type=click.FloatRange(0, min_open=True), help="Plan length in epochs.")
+@click.option("--total-samples", type=click.IntRange(1), help="Plan length in samples.")
+@click.option("--batch-size", type=click.IntRange(1), help="Samples per step.")
+@click.option("--seed", type=click.IntRange(0), help="Seed of the tie-break and the draws.")
+@click.option("--difficulty-column", help="Numeric column ordering rows [dp_score_difficulty].")
+def schedule_command(inputs, output, config, quiet, **options):
+    """Write a curriculum-ordered dataset: the rows of INPUT (a scored dataset, e.g. the output
+    of `dataprep score`) in the order a trainer consumes them, step by step, with dp_step,
+    dp_bucket and dp_competence; OUTPUT/schedule.json describes the plan."""
+    from dataprep.config import load_schedule_recipe
+    from dataprep.schedule.curriculum import Curriculum
+    from dataprep.schedule.run import ScheduleRun
+
+    try:
+        pacing = options.pop("pacing")
+        recipe_path = (
+            Path(config) if config else builtin_recipe(f"schedule/{pacing or 'linear'}.yaml")
+        )
+        recipe = load_schedule_recipe(recipe_path)
+        params = dict(recipe["schedule"])
+        if pacing:
+            params["pacing"] = pacing
+        for key in ("epochs", "total_samples", "batch_size", "seed", "difficulty_column"):
+            if options[key] is not None:
+                params[key] = options[key]
+        if options["total_samples"] is not None and options["epochs"] is None:
+            params["epochs"] = None
+        curriculum = Curriculum.from_mapping(params, where=f"{recipe_path}: schedule")
+        run = ScheduleRun(
+            curriculum,
+            batch_rows=options["batch_rows"] or recipe.get("batch_rows", 8192),
+            max_shard_bytes=recipe.get("max_shard_bytes", 256 << 20),
+            shard_format=options["shard_format"] or recipe.get("shard_format", "stream"),
+            progress=not quiet,
+            config={"recipe": str(recipe_path), **recipe, "schedule": curriculum.get_params()},
+        )
+        result = run.run(
+            list(inputs),
+            output,
+            text_column=options["text_column"] or recipe.get("text_column", "text"),
+            id_column=options["id_column"] or recipe.get("id_column", "id"),
+            overwrite=options["overwrite"],
+        )
+    except DataprepError as error:
+        raise click.ClickException(str(error)) from None
+    if not quiet:
+        click.echo(
+            f"{result.rows_in:,} rows in: {result.rows_scheduled:,} scheduled as "
+            f"{result.samples:,} samples in {result.steps:,} steps ({curriculum.pacing}) in "
+            f"{result.out_dir / 'data'}, {result.rows_rejected:,} without a difficulty in "
+            f"{result.out_dir / 'rejected'}; the plan is in {result.out_dir / 'schedule.json'}"
+        )
 
 
 @main.command("train-quality")

@@ -1,6 +1,6 @@
 """YAML recipe -> stages. No algorithm code here.
 
-A recipe::
+A filter or score recipe::
 
     text_column: text          # optional; the CLI's --text-column wins
     id_column: id              # optional
@@ -11,6 +11,7 @@ A recipe::
           threshold: 0.85
       - exact_dedup            # a bare name works too
 
+A schedule recipe has a ``schedule:`` mapping of curriculum parameters instead of ``stages``.
 Every stage name and parameter is checked before any data is read.
 """
 
@@ -35,17 +36,26 @@ RECIPE_KEYS = (
     "shard_format",
 )
 
+SCHEDULE_KEYS = (
+    "schedule",
+    "text_column",
+    "id_column",
+    "batch_rows",
+    "max_shard_bytes",
+    "shard_format",
+)
+
 
 def _did_you_mean(word: str, options: list[str]) -> str:
     close = difflib.get_close_matches(word, options, n=1)
     return f" Did you mean {close[0]!r}?" if close else ""
 
 
-def load_recipe(path: str | Path) -> dict[str, Any]:
-    """Read and shape-check a YAML recipe file."""
+def read_yaml(path: str | Path) -> Any:
+    """The parsed YAML file; a missing file or bad YAML is a one-line ConfigError."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such config file") from None
     except yaml.YAMLError as error:
@@ -53,16 +63,34 @@ def load_recipe(path: str | Path) -> dict[str, Any]:
         where = f" line {mark.line + 1}" if mark else ""
         problem = getattr(error, "problem", None) or error
         raise ConfigError(f"{path}:{where} is not valid YAML: {problem}") from None
+
+
+def check_keys(path: str | Path, data: Any, known: tuple[str, ...], shape: str) -> None:
+    """Raise unless ``data`` is a mapping whose keys are all in ``known``."""
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: a recipe is a mapping with a 'stages' list")
+        raise ConfigError(f"{path}: a recipe is {shape}")
     for key in data:
-        if key not in RECIPE_KEYS:
-            hint = _did_you_mean(str(key), list(RECIPE_KEYS))
-            raise ConfigError(
-                f"{path}: unknown key {key!r}.{hint} Known keys: {', '.join(RECIPE_KEYS)}."
-            )
+        if key not in known:
+            hint = _did_you_mean(str(key), list(known))
+            raise ConfigError(f"{path}: unknown key {key!r}.{hint} Known keys: {', '.join(known)}.")
+
+
+def load_recipe(path: str | Path) -> dict[str, Any]:
+    """Read and shape-check a YAML recipe file."""
+    data = read_yaml(path)
+    check_keys(path, data, RECIPE_KEYS, "a mapping with a 'stages' list")
     if not isinstance(data.get("stages"), list) or not data["stages"]:
-        raise ConfigError(f"{path}: 'stages' must be a non-empty list of stages")
+        raise ConfigError(f"{Path(path)}: 'stages' must be a non-empty list of stages")
+    return data
+
+
+def load_schedule_recipe(path: str | Path) -> dict[str, Any]:
+    """Read and shape-check a schedule recipe: a ``schedule:`` mapping of curriculum
+    parameters (see ``dataprep.schedule.curriculum.Curriculum``) and the run keys."""
+    data = read_yaml(path)
+    check_keys(path, data, SCHEDULE_KEYS, "a mapping with a 'schedule' mapping")
+    if not isinstance(data.get("schedule"), dict):
+        raise ConfigError(f"{Path(path)}: 'schedule' must be a mapping of curriculum parameters")
     return data
 
 

@@ -1,0 +1,270 @@
+"""``dataprep schedule``: write a curriculum-ordered dataset.
+
+Output (atomic, like every command)::
+
+    OUT/data/          the plan's rows in the order a trainer consumes them, with dp_step,
+                       dp_bucket and dp_competence; rows repeat when the plan is longer than the
+                       data
+    OUT/rejected/      rows without a finite difficulty (reason missing_difficulty)
+    OUT/schedule.json  the plan: pacing and parameters, bucket edges, phases, competence per
+                       step, and the difficulty and bucket mix along the steps
+    OUT/stats.json     rows in, scheduled, rejected, and how often rows were served
+    OUT/manifest.json  version, recipe, inputs with fingerprints, shards, counts
+
+Two passes: the first copies the rows with a difficulty to a scratch Arrow file and keeps their
+difficulty (8 bytes a row); the plan is then drawn in chunks of steps and each chunk's rows are
+taken from the memory-mapped scratch file, so memory stays bounded by the chunk and the per-row
+arrays (about 32 bytes a row), whatever the length of the plan.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from dataprep.errors import ConfigError, InputError
+from dataprep.io.readers import DEFAULT_BATCH_ROWS, Corpus, open_corpus
+from dataprep.io.writer import DEFAULT_MAX_SHARD_BYTES, ShardedWriter
+from dataprep.pipeline import _conform, _prepare_output, _write_json
+from dataprep.progress import progress_bar
+from dataprep.schedule.curriculum import Curriculum, DifficultyOrder, PlanDrawer
+from dataprep.schedule.plan_report import PlanReport
+from dataprep.stage import REJECT_REASON, REJECT_STAGE, ROW_COLUMN
+
+STEP_COLUMN = "dp_step"
+BUCKET_COLUMN = "dp_bucket"
+COMPETENCE_COLUMN = "dp_competence"
+PLAN_COLUMNS = {STEP_COLUMN: pa.int64(), BUCKET_COLUMN: pa.int32(), COMPETENCE_COLUMN: pa.float64()}
+MISSING_DIFFICULTY = "missing_difficulty"
+CHUNK_SAMPLES = 1 << 16  # samples drawn and gathered at once, fewer for long rows
+CHUNK_BYTES = 64 << 20
+
+
+@dataclass
+class ScheduleResult:
+    """What a finished schedule run wrote."""
+
+    out_dir: Path
+    rows_in: int
+    rows_scheduled: int
+    rows_rejected: int
+    samples: int
+    steps: int
+
+
+class ScheduleRun:
+    """Writes the curriculum plan of ``curriculum`` over a corpus.
+
+    batch_rows: rows per record batch read (default 8192).
+    max_shard_bytes: size bound of one output shard (default 256 MiB).
+    shard_format: 'stream' (datasets.save_to_disk layout, default) or 'file'.
+    progress: show progress bars (default False).
+    config: the recipe to record in the manifest (default: the curriculum's parameters).
+    """
+
+    def __init__(
+        self,
+        curriculum: Curriculum,
+        *,
+        batch_rows: int = DEFAULT_BATCH_ROWS,
+        max_shard_bytes: int = DEFAULT_MAX_SHARD_BYTES,
+        shard_format: str = "stream",
+        progress: bool = False,
+        config: dict | None = None,
+    ) -> None:
+        self.curriculum = curriculum
+        self.batch_rows = batch_rows
+        self.max_shard_bytes = max_shard_bytes
+        self.shard_format = shard_format
+        self.progress = progress
+        self.config = config or {"schedule": curriculum.get_params()}
+
+    def run(
+        self,
+        inputs: list[str],
+        out_dir: str | Path,
+        *,
+        text_column: str = "text",
+        id_column: str = "id",
+        overwrite: bool = False,
+    ) -> ScheduleResult:
+        """Read ``inputs`` and write the curriculum-ordered dataset to ``out_dir``."""
+        self.curriculum.check_params()
+        out_dir = Path(out_dir)
+        corpus = open_corpus(
+            inputs, text_column=text_column, id_column=id_column, batch_rows=self.batch_rows
+        )
+        _check_difficulty_column(corpus, self.curriculum.difficulty_column)
+        tmp_dir = _prepare_output(out_dir, overwrite)
+        try:
+            result = self._run(corpus, tmp_dir)
+        except BaseException:
+            shutil.rmtree(tmp_dir, ignore_errors=True)
+            raise
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        tmp_dir.rename(out_dir)
+        result.out_dir = out_dir
+        return result
+
+    def _writer(self, directory: Path, schema: pa.Schema) -> ShardedWriter:
+        return ShardedWriter(
+            directory, schema, max_shard_bytes=self.max_shard_bytes, shard_format=self.shard_format
+        )
+
+    def _run(self, corpus: Corpus, tmp_dir: Path) -> ScheduleResult:
+        scratch = tmp_dir / "work" / "rows.arrow"
+        scratch.parent.mkdir()
+        rejected_schema = corpus.output_schema
+        for name in (REJECT_STAGE, REJECT_REASON):
+            rejected_schema = rejected_schema.append(pa.field(name, pa.string()))
+        rejected = self._writer(tmp_dir / "rejected", rejected_schema)
+        values, rows_in = self._copy_rows(corpus, scratch, rejected, rejected_schema)
+        rejected_shards = rejected.close()
+
+        curriculum = self.curriculum
+        difficulty = DifficultyOrder.from_values(
+            values,
+            descending=curriculum.order == "descending",
+            num_buckets=curriculum.num_buckets,
+            seed=curriculum.seed,
+        )
+        drawer = PlanDrawer(curriculum, difficulty)
+        report = PlanReport(curriculum, difficulty, values, drawer.steps)
+        kept_schema = corpus.output_schema
+        for name, arrow_type in PLAN_COLUMNS.items():
+            kept_schema = kept_schema.append(pa.field(name, arrow_type))
+        kept = self._writer(tmp_dir / "data", kept_schema)
+        with pa.memory_map(str(scratch)) as source:
+            reader = pa.ipc.open_file(source)
+            starts = _batch_starts(reader)
+            self._write_plan(drawer, difficulty, reader, starts, kept, kept_schema, report)
+        kept_shards = kept.close()
+        shutil.rmtree(scratch.parent)
+
+        result = ScheduleResult(
+            tmp_dir, rows_in, len(values), rejected.rows, drawer.samples, drawer.steps
+        )
+        _write_json(tmp_dir / "schedule.json", report.schedule_json())
+        _write_json(tmp_dir / "stats.json", report.stats_json(rows_in, rejected.rows))
+        _write_json(
+            tmp_dir / "manifest.json", self._manifest(corpus, result, kept_shards, rejected_shards)
+        )
+        return result
+
+    def _copy_rows(self, corpus, scratch, rejected, rejected_schema) -> tuple[np.ndarray, int]:
+        """Rows with a finite difficulty go to the scratch file, the others to ``rejected``.
+        Returns the kept rows' difficulties and the number of rows read."""
+        column = self.curriculum.difficulty_column
+        chunks = []
+        rows_in = 0
+        with pa.ipc.new_file(str(scratch), corpus.output_schema) as scratch_writer:
+            batches = progress_bar(corpus.iter_batches(), "read", enabled=self.progress)
+            for batch in batches:
+                rows_in += batch.num_rows
+                batch = batch.drop_columns([ROW_COLUMN])
+                values = _difficulty_values(batch, column)
+                finite = np.isfinite(values)
+                if not finite.all():
+                    bad = batch.filter(pa.array(~finite))
+                    bad = bad.append_column(REJECT_STAGE, pa.array(["schedule"] * bad.num_rows))
+                    reasons = pa.array([MISSING_DIFFICULTY] * bad.num_rows)
+                    rejected.write(
+                        _conform(bad.append_column(REJECT_REASON, reasons), rejected_schema)
+                    )
+                    batch = batch.filter(pa.array(finite))
+                if batch.num_rows:
+                    scratch_writer.write_batch(_conform(batch, corpus.output_schema))
+                    chunks.append(values[finite])
+        values = np.concatenate(chunks) if chunks else np.zeros(0)
+        if len(values) == 0:
+            raise InputError(
+                f"no row has a finite {column!r}; nothing to schedule "
+                f"({rows_in:,} rows read, all rejected)"
+            )
+        return values, rows_in
+
+    def _write_plan(self, drawer, difficulty, reader, starts, kept, kept_schema, report) -> None:
+        """Draw the plan chunk by chunk and write each chunk's rows in plan order."""
+        row_bytes = max(1, sum(reader.get_batch(i).nbytes for i in range(len(starts) - 1)))
+        row_bytes //= max(1, int(starts[-1]))
+        samples_per_chunk = max(1, min(CHUNK_SAMPLES, CHUNK_BYTES // row_bytes))
+        steps_per_chunk = max(1, samples_per_chunk // self.curriculum.batch_size)
+        chunk_starts = range(0, drawer.steps, steps_per_chunk)
+        for first in progress_bar(chunk_starts, "schedule", enabled=self.progress):
+            last = min(drawer.steps, first + steps_per_chunk)
+            rows, steps = drawer.draw(first, last)
+            competence = drawer.competence(first, last)[steps - first]
+            report.add(rows, steps)
+            batch = _take(reader, starts, rows)
+            batch = batch.append_column(STEP_COLUMN, pa.array(steps))
+            batch = batch.append_column(BUCKET_COLUMN, pa.array(difficulty.bucket[rows]))
+            batch = batch.append_column(COMPETENCE_COLUMN, pa.array(competence))
+            kept.write(_conform(batch, kept_schema))
+
+    def _manifest(self, corpus, result, kept_shards, rejected_shards) -> dict:
+        from dataprep import __version__
+
+        return {
+            "dataprep_version": __version__,
+            "command": "schedule",
+            "config": self.config,
+            "schedule": self.curriculum.get_params(),
+            "text_column": corpus.text_column,
+            "id_column": corpus.id_column,
+            "ids_generated": corpus.generate_ids,
+            "inputs": corpus.describe_inputs(),
+            "shard_format": self.shard_format,
+            "data": {"rows": result.samples, "shards": kept_shards},
+            "rejected": {"rows": result.rows_rejected, "shards": rejected_shards},
+            "rows_in": result.rows_in,
+            "rows_scheduled": result.rows_scheduled,
+            "steps": result.steps,
+        }
+
+
+def _check_difficulty_column(corpus: Corpus, column: str) -> None:
+    if column not in corpus.output_schema.names:
+        hint = " (run `dataprep score` first)" if column.startswith("dp_score_") else ""
+        raise ConfigError(
+            f"{corpus.sources[0].path}: no difficulty column {column!r}{hint}; the columns are "
+            f"{', '.join(corpus.output_schema.names)} (choose one with difficulty_column)"
+        )
+    arrow_type = corpus.output_schema.field(column).type
+    if not (pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type)):
+        raise InputError(
+            f"{corpus.sources[0].path}: difficulty column {column!r} holds {arrow_type}, "
+            "expected numbers"
+        )
+
+
+def _difficulty_values(batch: pa.RecordBatch, column: str) -> np.ndarray:
+    values = batch.column(column).cast(pa.float64())
+    return pc.fill_null(values, np.nan).to_numpy(zero_copy_only=False)
+
+
+def _batch_starts(reader: pa.ipc.RecordBatchFileReader) -> np.ndarray:
+    sizes = [reader.get_batch(i).num_rows for i in range(reader.num_record_batches)]
+    return np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+
+
+def _take(reader: pa.ipc.RecordBatchFileReader, starts: np.ndarray, rows: np.ndarray):
+    """The scratch file's ``rows`` (global row numbers, repeats allowed), in the given order."""
+    batch_of = np.searchsorted(starts, rows, side="right") - 1
+    by_batch = np.argsort(batch_of, kind="stable")
+    sorted_batches = batch_of[by_batch]
+    bounds = np.flatnonzero(np.diff(sorted_batches)) + 1
+    pieces = []
+    for group in np.split(by_batch, bounds):
+        index = int(batch_of[group[0]])
+        local = rows[group] - starts[index]
+        pieces.append(reader.get_batch(index).take(pa.array(local)))
+    gathered = pa.Table.from_batches(pieces).combine_chunks().to_batches()[0]
+    inverse = np.empty(len(rows), dtype=np.int64)
+    inverse[by_batch] = np.arange(len(rows))
+    return gathered.take(pa.array(inverse))
