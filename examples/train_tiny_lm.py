@@ -1,0 +1,139 @@
+"""Train a tiny byte-level language model on a curriculum-ordered dataset, then with the adaptive
+sampler, and print both loss curves and the sampler's weight history.
+
+    python examples/train_tiny_lm.py                       # tinyshakespeare, linear pacing
+    python examples/train_tiny_lm.py --pacing baby_steps --rule doremi --steps 600
+
+What it does, with dataprep's public API only:
+1. splits the corpus (every 10th document is validation),
+2. scores the training documents with the default score recipe (``dataprep score``),
+3. writes a curriculum for the requested number of steps (``dataprep schedule``) and trains on it
+   reading the rows in order, batch by batch,
+4. trains a fresh model with an ``AdaptiveSampler`` over difficulty buckets (groups = quartiles of
+   the difficulty), feeding each step's per-group losses to ``update`` (ODM or DoReMi).
+
+Minutes on a laptop CPU at the defaults; needs torch (``pip install torch==2.13.0``).
+Data: ``../shared/data/tinyshakespeare`` (or any JSONL[.gz] with a ``text`` field via --data).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import datasets
+import torch
+from common import DEFAULT_DATA, REPO, read_texts, schedule, split_and_score
+
+from dataprep.bench.tiny_lm import ByteTransformer, evaluate, train
+from dataprep.sampling import AdaptiveSampler
+from dataprep.schedule.curriculum import PACINGS
+
+GROUPS = 4  # difficulty quartiles
+
+
+def in_order_batches(folder: Path, batch_size: int):
+    """The scheduled rows in the order written, ``batch_size`` at a time (one step each)."""
+    rows = datasets.load_from_disk(str(folder))
+    for start in range(0, len(rows), batch_size):
+        yield rows[start : start + batch_size]["text"]
+
+
+def group_losses(model: ByteTransformer, folder: Path, per_group: int = 64) -> dict[int, float]:
+    """A model's loss on the first ``per_group`` rows of each difficulty quartile (DoReMi's
+    reference losses come from a model trained before the adaptive run)."""
+    rows = datasets.load_from_disk(str(folder))
+    texts: dict[int, list[str]] = {g: [] for g in range(GROUPS)}
+    for text, group in zip(rows["text"], rows["dp_bucket"], strict=True):
+        if len(texts[group]) < per_group:
+            texts[group].append(text)
+    return {group: evaluate(model, group_texts) for group, group_texts in texts.items()}
+
+
+def new_model(args) -> ByteTransformer:
+    torch.manual_seed(args.seed)
+    return ByteTransformer(context=args.context, width=args.width, layers=args.layers)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="JSONL[.gz] with text")
+    parser.add_argument("--out", type=Path, default=REPO / "out" / "tiny_lm")
+    parser.add_argument("--pacing", choices=PACINGS, default="linear")
+    parser.add_argument("--rule", choices=["odm", "doremi"], default="odm")
+    parser.add_argument("--steps", type=int, default=400)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--eval-every", type=int, default=50)
+    parser.add_argument("--context", type=int, default=128)
+    parser.add_argument("--width", type=int, default=128)
+    parser.add_argument("--layers", type=int, default=2)
+    parser.add_argument("--limit", type=int, default=None, help="use the first N documents")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    scored, valid = split_and_score(read_texts(args.data, args.limit), args.out)
+    curriculum_data = schedule(
+        scored,
+        args.out / "curriculum",
+        pacing=args.pacing,
+        total_samples=args.steps * args.batch_size,
+        batch_size=args.batch_size,
+        seed=args.seed,
+    )
+    # Each row once, with its difficulty quartile (dp_bucket) as the sampler's group.
+    bucket_data = schedule(
+        scored, args.out / "buckets", pacing="random", epochs=1, num_buckets=GROUPS, seed=args.seed
+    )
+    common = dict(steps=args.steps, valid_texts=valid, eval_every=args.eval_every, log=print)
+
+    print(f"== curriculum ({args.pacing}), {args.steps} steps of {args.batch_size}")
+    reference = new_model(args)
+    curriculum_curve = train(
+        reference, in_order_batches(curriculum_data, args.batch_size), **common
+    )
+
+    print(f"== adaptive sampler ({args.rule}) over difficulty quartiles")
+    sampler = AdaptiveSampler.from_arrow(
+        bucket_data,
+        "dp_bucket",
+        rule=args.rule,
+        rule_params={"reference_losses": group_losses(reference, bucket_data)}
+        if args.rule == "doremi"
+        else None,
+        floor=0.05,
+        batch_size=args.batch_size,
+        seed=args.seed,
+    )
+    last_groups: list = []
+
+    def sampled_batches():
+        for batch in sampler.iter_batches(columns=["text", "dp_bucket"], format="pydict"):
+            last_groups[:] = batch["dp_bucket"]
+            yield batch["text"]
+
+    def feed_sampler(step, losses):
+        sampler.update(AdaptiveSampler.mean_loss_by_group(last_groups, losses))
+
+    adaptive_curve = train(new_model(args), sampled_batches(), on_losses=feed_sampler, **common)
+
+    print("== weight history (groups are difficulty quartiles, 0 = easiest)")
+    history = sampler.weight_history
+    for entry in history[:: max(1, len(history) // 8)] + history[-1:]:
+        weights = "  ".join(f"{w:.3f}" for w in entry["weights"])
+        print(f"update {entry['update']:5d}  samples {entry['samples']:7d}  weights {weights}")
+    result = {
+        "curriculum": curriculum_curve.to_dict(),
+        "adaptive": adaptive_curve.to_dict(),
+        "weights": sampler.report(),
+    }
+    (args.out / "curves.json").write_text(json.dumps(result, indent=2) + "\n")
+    print(
+        f"final validation loss: curriculum {curriculum_curve.eval_loss[-1]:.4f}, "
+        f"adaptive {adaptive_curve.eval_loss[-1]:.4f} (nats/byte); curves in "
+        f"{args.out / 'curves.json'}"
+    )
+    return result
+
+
+if __name__ == "__main__":
+    main()
