@@ -83,7 +83,9 @@ class _Column:
             self.kind = "var"
             self.offsets_at = np.array(offsets, dtype=np.int64)
             self.data_at = np.array(data, dtype=np.int64)
-            self.offsets_view = np.frombuffer(base, dtype=self.offset_dtype, count=base.size // width)
+            self.offsets_view = np.frombuffer(
+                base, dtype=self.offset_dtype, count=base.size // width
+            )
         elif pa.types.is_integer(column.type) or pa.types.is_floating(column.type):
             width = column.type.bit_width // 8
             data = []
@@ -134,7 +136,8 @@ class ArrowRows:
         if name not in self.schema.names:
             raise InputError(f"no column {name!r}; the columns are {', '.join(self.schema.names)}")
         return pa.chunked_array(
-            [c for t in self.tables for c in t.column(name).chunks], type=self.schema.field(name).type
+            [c for t in self.tables for c in t.column(name).chunks],
+            type=self.schema.field(name).type,
         )
 
     def _column(self, file: int, name: str) -> _Column:

@@ -26,7 +26,9 @@ WEIGHT_METHODS = ("given", "uniform", "proportional", "temperature", "unimax")
 
 
 def _bad(param: str, owner: str, expected: str, got) -> ConfigError:
-    return ConfigError(f"The {param!r} parameter of {owner} must be {expected}. Got {got!r} instead.")
+    return ConfigError(
+        f"The {param!r} parameter of {owner} must be {expected}. Got {got!r} instead."
+    )
 
 
 def _sizes(sizes, owner: str) -> np.ndarray:

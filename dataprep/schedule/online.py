@@ -28,7 +28,7 @@ Pretraining", Algorithm 1; checked against github.com/sangmichaelxie/doremi, ``d
 (``update_domain_weights``, ``doremiv1``):
 
     lambda_t[i] = max(loss_i - ref_i, 0)
-    alpha'      = softmax(log alpha_{t-1} + eta * lambda_t)      (= alpha_{t-1} exp(eta lambda_t), normalized)
+    alpha'      = softmax(log alpha_{t-1} + eta * lambda_t)  (alpha_{t-1} exp(eta lambda_t), normed)
     alpha_t     = (1 - c) alpha' + c / K
 
 with defaults eta = 1 and c = 1e-3 (the paper; the repo's scripts use 1e-4). As in the repo, a
