@@ -15,18 +15,17 @@ from dataprep.schedule.mixing import (
     proportional,
     static_weights,
     temperature,
-    unimax,
     uniform,
+    unimax,
 )
 from dataprep.schedule.online import ODM, DoReMi, OnlineRule
 from dataprep.schedule.sampler import AdaptiveSampler
 
 _TORCH_NAMES = ("AdaptiveIterableDataset", "AdaptiveBatchSampler")
 
+# The torch names (_TORCH_NAMES) are left out of __all__: they load torch when first used.
 __all__ = [
     "ODM",
-    "AdaptiveBatchSampler",
-    "AdaptiveIterableDataset",
     "AdaptiveSampler",
     "ArrowRows",
     "DoReMi",
@@ -37,8 +36,8 @@ __all__ = [
     "proportional",
     "static_weights",
     "temperature",
-    "unimax",
     "uniform",
+    "unimax",
 ]
 
 

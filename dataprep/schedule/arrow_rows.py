@@ -106,8 +106,11 @@ class _Column:
 class ArrowRows:
     """Rows of one or more memory-mapped Arrow files (or an in-memory table), by global index."""
 
-    def __init__(self, tables: list[pa.Table], bases: list[pa.Buffer | None]) -> None:
+    def __init__(
+        self, tables: list[pa.Table], bases: list[pa.Buffer | None], paths: list[str] | None = None
+    ) -> None:
         self.tables = tables
+        self.paths = paths  # the files, when memory-mapped (to reopen them in another process)
         self.schema = tables[0].schema
         for table in tables[1:]:
             if not table.schema.equals(self.schema):
@@ -215,5 +218,11 @@ def open_arrow(source) -> ArrowRows:
         return ArrowRows.from_table(source)
     if isinstance(source, ArrowRows):
         return source
-    pairs = [_read(path) for path in arrow_files(source)]
-    return ArrowRows([table for table, _ in pairs], [base for _, base in pairs])
+    return open_arrow_files(arrow_files(source))
+
+
+def open_arrow_files(paths: list) -> ArrowRows:
+    """ArrowRows over these Arrow files, in order, memory-mapped."""
+    pairs = [_read(Path(path)) for path in paths]
+    tables, bases = [t for t, _ in pairs], [b for _, b in pairs]
+    return ArrowRows(tables, bases, [str(path) for path in paths])

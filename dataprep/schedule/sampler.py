@@ -191,16 +191,28 @@ class AdaptiveSampler:
         self.weight_history = []
         self._set_policy(self.initial_weights_, record=True)
 
-    def shard(self, worker: int, num_workers: int) -> AdaptiveSampler:
-        """A copy serving as DataLoader worker ``worker`` of ``num_workers`` on this rank: consumer
-        rank * num_workers + worker of world_size * num_workers, with a fresh stream."""
+    def shard(
+        self,
+        worker: int = 0,
+        num_workers: int = 1,
+        *,
+        rank: int | None = None,
+        world_size: int | None = None,
+    ) -> AdaptiveSampler:
+        """A copy serving as DataLoader worker ``worker`` of ``num_workers`` on ``rank`` of
+        ``world_size`` (default: this sampler's): consumer rank * num_workers + worker of
+        world_size * num_workers, at the start of its stream, with the current weights."""
+        rank = self.rank if rank is None else rank
+        world_size = self.world_size if world_size is None else world_size
         if not 0 <= worker < num_workers:
             raise self._bad("worker", f"in [0, {num_workers})", worker)
+        if not 0 <= rank < world_size:
+            raise self._bad("rank", f"in [0, {world_size})", rank)
         clone = copy.copy(self)
         clone.rule_ = copy.deepcopy(self.rule_)
         clone.weight_history = list(self.weight_history)
-        clone._consumer = self.rank * num_workers + worker
-        clone._consumers = self.world_size * num_workers
+        clone._consumer = rank * num_workers + worker
+        clone._consumers = world_size * num_workers
         clone._rng = _seed_rng(self.seed, 1, clone._consumer)
         clone._epochs = np.zeros(len(self.groups_), dtype=np.int64)
         clone._positions = np.zeros(len(self.groups_), dtype=np.int64)

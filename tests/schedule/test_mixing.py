@@ -10,8 +10,8 @@ from dataprep.schedule.mixing import (
     proportional,
     static_weights,
     temperature,
-    unimax,
     uniform,
+    unimax,
 )
 
 

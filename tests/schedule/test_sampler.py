@@ -120,7 +120,9 @@ def test_floor_holds_after_1000_adversarial_updates(rule):
 
 
 def test_updates_move_weight_to_the_high_loss_group_in_the_sampler():
-    sampler = AdaptiveSampler(LABELS, weights="uniform", rule="odm", rule_params={"reward_scale": 10})
+    sampler = AdaptiveSampler(
+        LABELS, weights="uniform", rule="odm", rule_params={"reward_scale": 10}
+    )
     for _ in range(300):
         sampler.update({"a": 1.0, "b": 4.0, "c": 1.0})
     weights = sampler.current_weights
@@ -187,7 +189,9 @@ def test_from_arrow_save_to_disk_folder_gives_the_right_rows(tmp_path):
 
 def test_from_arrow_our_writer_output_in_file_format(tmp_path):
     table = _table(500)
-    writer = ShardedWriter(tmp_path / "data", table.schema, max_shard_bytes=4000, shard_format="file")
+    writer = ShardedWriter(
+        tmp_path / "data", table.schema, max_shard_bytes=4000, shard_format="file"
+    )
     for batch in table.to_batches(max_chunksize=50):
         writer.write(batch)
     writer.close()
