@@ -16,12 +16,14 @@ actually sampled (the sampler passes its floored weights, so the importance weig
 with a floor; with floor 0 it is the paper's pi_{t-1}). The repository file computes the same
 eps schedule and the same scaling ``(1 - K eps_t) / sum_j exp(eps_{t-1} R-hat_j)`` plus eps_t;
 its stored version accumulates R-hat (plain EXP3) and divides the loss by 10, while the paper's
-ODM smooths R-hat with the moving average above (the repo's ``--data_sampling_method
-smoothed_mean`` runs, e.g. ``scripts/train_1B_ema_0.5smoothing.sh`` with alpha = 0.5). Our default
-alpha = 0.9 and reward_scale = 1.0 (set 0.1 to reproduce the repo's /10). A batch with several
-groups ("mixed minibatches" in the repo) updates R-hat of every group present, then t advances
-once. Groups absent from an update keep their R-hat. The first updates give the uniform policy
-while eps_t = 1/K (t <= K ln K), exactly as in the paper.
+ODM smooths R-hat with the moving average above; the repo's later scripts select that with
+``--data_sampling_method smoothed_mean --data_sampling_smoothing_factor 0.5``
+(``scripts/train_1B_ema_0.5smoothing.sh``; its code is not in the stored version). Our default
+alpha = 0.9 and reward_scale = 1.0 (set 0.1 to reproduce the repo's /10). The paper updates
+the one group a (micro-)batch came from; a trainer batch here mixes groups, so every group present
+gets the paper's update with its mean loss, then t advances once (the repo's mixed-minibatch code
+is not in the stored version we could read). Groups absent from an update keep their R-hat.
+The first updates give the uniform policy while eps_t = 1/K (t <= K ln K), as in the paper.
 
 **DoReMi** -- Xie et al. (2023), "DoReMi: Optimizing Data Mixtures Speeds Up Language Model
 Pretraining", Algorithm 1; checked against github.com/sangmichaelxie/doremi, ``doremi/trainer.py``
