@@ -1,0 +1,65 @@
+"""The examples run end to end on a small slice of real data (tinyshakespeare)."""
+
+import importlib.util
+import json
+import sys
+
+import pytest
+from conftest import REPO, shared_file
+
+EXAMPLES = REPO / "examples"
+
+
+def load_example(name: str):
+    sys.path.insert(0, str(EXAMPLES))  # the examples import their sibling module `common`
+    try:
+        spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(EXAMPLES))
+    return module
+
+
+@pytest.fixture
+def corpus():
+    return str(shared_file("tinyshakespeare", "tinyshakespeare.jsonl.gz"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("rule", ["odm", "doremi"])
+def test_train_tiny_lm_trains_both_ways_and_reports_weights(tmp_path, corpus, rule, capsys):
+    args = ["--data", corpus, "--out", str(tmp_path), "--limit", "400", "--steps", "12"]
+    args += ["--eval-every", "6", "--width", "32", "--layers", "1", "--context", "32"]
+    result = load_example("train_tiny_lm").main([*args, "--rule", rule, "--pacing", "root"])
+    for run in ("curriculum", "adaptive"):
+        curve = result[run]
+        assert curve["eval_steps"] == [6, 12] and len(curve["train_loss"]) == 12
+        assert curve["eval_loss"][-1] < 5.55  # below an untrained model's ln(257)
+    history = result["weights"]["history"]
+    assert len(history) >= 12
+    for entry in history:
+        assert sum(entry["weights"]) == pytest.approx(1.0) and min(entry["weights"]) >= 0.05 - 1e-9
+    assert json.loads((tmp_path / "curves.json").read_text())["curriculum"] == result["curriculum"]
+    plan = json.loads((tmp_path / "curriculum" / "schedule.json").read_text())
+    assert plan["pacing"] == "root" and plan["samples"] == 12 * 32
+    assert "weight history" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_hf_trainer_in_order_and_adaptive(tmp_path, corpus):
+    args = ["--data", corpus, "--out", str(tmp_path), "--limit", "300", "--steps", "6"]
+    result = load_example("hf_trainer").main([*args, "--batch-size", "4"])
+    assert 0 < result["curriculum_loss"] < 20 and 0 < result["adaptive_loss"] < 20
+    weights = result["weights"]
+    assert len(weights["history"]) >= 6  # one update per training step
+
+
+@pytest.mark.slow
+def test_finetune_lora_trains_only_the_adapters(tmp_path, corpus):
+    args = ["--data", corpus, "--out", str(tmp_path), "--limit", "300", "--steps", "15"]
+    result = load_example("finetune_lora").main(args)
+    assert 0 < result["trainable"] < result["total"] / 20
+    assert result["after"] < result["before"]
+    assert result["reloaded"] == pytest.approx(result["after"], rel=1e-5)
+    assert (tmp_path / "adapter" / "adapter_config.json").is_file()
