@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from dataprep import __version__, registry
+from dataprep.bench.cli import bench
 from dataprep.config import build_stages, load_recipe
 from dataprep.errors import ConfigError, DataprepError
 from dataprep.io.writer import SHARD_FORMATS
@@ -273,3 +274,6 @@ def stages_command() -> None:
         stage = cls()
         params = ", ".join(f"{k}={v!r}" for k, v in stage.get_params().items())
         click.echo(f"{name} ({cls.kind}): {params}")
+
+
+main.add_command(bench)
