@@ -1,48 +1,17 @@
-"""What the examples share: read a corpus, split it, score it and schedule it with dataprep, and
-build a small causal LM locally when no weights are available offline."""
+"""What the examples share: reading, splitting, scoring and scheduling a corpus (the helpers of
+``dataprep bench curriculum``), and a small causal LM built locally when no weights are
+available offline."""
 
 from __future__ import annotations
 
-import gzip
-import json
 from pathlib import Path
 
-from dataprep.cli import builtin_recipe
-from dataprep.config import build_stages, load_recipe
-from dataprep.pipeline import Pipeline
-from dataprep.schedule.curriculum import Curriculum
-from dataprep.schedule.run import ScheduleRun
+from dataprep.bench.curriculum import read_texts, schedule, split_and_score
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / "shared/data/tinyshakespeare/tinyshakespeare.jsonl.gz"
 
-
-def read_texts(path: Path, limit: int | None = None) -> list[str]:
-    """The ``text`` field of a JSONL[.gz] file (the first ``limit`` records when given)."""
-    opener = gzip.open if Path(path).suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8") as f:
-        texts = [json.loads(line)["text"] for line in f]
-    return texts[:limit] if limit else texts
-
-
-def split_and_score(texts: list[str], out: Path) -> tuple[Path, list[str]]:
-    """Every 10th text is validation; the rest is scored with the default score recipe
-    (``dataprep score``). Returns (the scored training data folder, validation texts)."""
-    out.mkdir(parents=True, exist_ok=True)
-    train_file = out / "train.jsonl"
-    with train_file.open("w", encoding="utf-8") as f:
-        for i, text in enumerate(texts):
-            if i % 10:
-                f.write(json.dumps({"id": f"doc{i}", "text": text}) + "\n")
-    stages = build_stages(load_recipe(builtin_recipe("score/default.yaml"))["stages"])
-    Pipeline(stages).run([str(train_file)], out / "scored", overwrite=True)
-    return out / "scored" / "data", texts[::10]
-
-
-def schedule(scored: Path, out: Path, **params) -> Path:
-    """Write a curriculum over ``scored`` (``dataprep schedule``); returns its data folder."""
-    ScheduleRun(Curriculum(**params)).run([str(scored)], out, overwrite=True)
-    return out / "data"
+__all__ = ["DEFAULT_DATA", "REPO", "read_texts", "schedule", "split_and_score", "tiny_causal_lm"]
 
 
 def tiny_causal_lm(folder: Path, texts: list[str], *, seed: int = 0) -> str:

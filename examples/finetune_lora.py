@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
 
-    texts = read_texts(args.data, args.limit)
+    texts = read_texts(args.data, limit=args.limit)
     scored, valid = split_and_score(texts, args.out)
     ordered = schedule(
         scored,

@@ -72,7 +72,9 @@ def make_adaptive_trainer(base):
             outputs = model(**inputs)
             logits = outputs.logits[:, :-1].transpose(1, 2)
             targets = labels[:, 1:]
-            token_loss = torch.nn.functional.cross_entropy(logits, targets, ignore_index=-100, reduction="none")
+            token_loss = torch.nn.functional.cross_entropy(
+                logits, targets, ignore_index=-100, reduction="none"
+            )
             per_sample = token_loss.sum(1) / (targets != -100).sum(1).clamp(min=1)
             losses = AdaptiveSampler.mean_loss_by_group(groups.tolist(), per_sample.tolist())
             self.batch_sampler.update(losses)
@@ -96,7 +98,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
 
-    texts = read_texts(args.data, args.limit)
+    texts = read_texts(args.data, limit=args.limit)
     scored, _ = split_and_score(texts, args.out)
     plan = dict(total_samples=args.steps * args.batch_size, batch_size=args.batch_size)
     ordered = schedule(scored, args.out / "curriculum", pacing="linear", seed=args.seed, **plan)
@@ -147,8 +149,11 @@ def main(argv: list[str] | None = None) -> dict:
     weights = sampler.current_weights
     print(f"training loss: curriculum {curriculum_loss:.4f}, adaptive {adaptive_loss:.4f}")
     print("final weights by quartile:", {k: round(v, 3) for k, v in weights.items()})
-    result = {"curriculum_loss": curriculum_loss, "adaptive_loss": adaptive_loss,
-              "weights": sampler.report()}
+    result = {
+        "curriculum_loss": curriculum_loss,
+        "adaptive_loss": adaptive_loss,
+        "weights": sampler.report(),
+    }
     (args.out / "hf_trainer.json").write_text(json.dumps(result, indent=2) + "\n")
     return result
 

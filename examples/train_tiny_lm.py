@@ -22,33 +22,13 @@ import argparse
 import json
 from pathlib import Path
 
-import datasets
 import torch
 from common import DEFAULT_DATA, REPO, read_texts, schedule, split_and_score
 
-from dataprep.bench.tiny_lm import ByteTransformer, evaluate, train
+from dataprep.bench.curriculum import QUARTILES, in_order_batches, quartile_losses
+from dataprep.bench.tiny_lm import ByteTransformer, train
 from dataprep.sampling import AdaptiveSampler
 from dataprep.schedule.curriculum import PACINGS
-
-GROUPS = 4  # difficulty quartiles
-
-
-def in_order_batches(folder: Path, batch_size: int):
-    """The scheduled rows in the order written, ``batch_size`` at a time (one step each)."""
-    rows = datasets.load_from_disk(str(folder))
-    for start in range(0, len(rows), batch_size):
-        yield rows[start : start + batch_size]["text"]
-
-
-def group_losses(model: ByteTransformer, folder: Path, per_group: int = 64) -> dict[int, float]:
-    """A model's loss on the first ``per_group`` rows of each difficulty quartile (DoReMi's
-    reference losses come from a model trained before the adaptive run)."""
-    rows = datasets.load_from_disk(str(folder))
-    texts: dict[int, list[str]] = {g: [] for g in range(GROUPS)}
-    for text, group in zip(rows["text"], rows["dp_bucket"], strict=True):
-        if len(texts[group]) < per_group:
-            texts[group].append(text)
-    return {group: evaluate(model, group_texts) for group, group_texts in texts.items()}
 
 
 def new_model(args) -> ByteTransformer:
@@ -71,7 +51,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--limit", type=int, default=None, help="use the first N documents")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    scored, valid = split_and_score(read_texts(args.data, args.limit), args.out)
+    scored, valid = split_and_score(read_texts(args.data, limit=args.limit), args.out)
     curriculum_data = schedule(
         scored,
         args.out / "curriculum",
@@ -82,7 +62,12 @@ def main(argv: list[str] | None = None) -> dict:
     )
     # Each row once, with its difficulty quartile (dp_bucket) as the sampler's group.
     bucket_data = schedule(
-        scored, args.out / "buckets", pacing="random", epochs=1, num_buckets=GROUPS, seed=args.seed
+        scored,
+        args.out / "buckets",
+        pacing="random",
+        epochs=1,
+        num_buckets=QUARTILES,
+        seed=args.seed,
     )
     common = dict(steps=args.steps, valid_texts=valid, eval_every=args.eval_every, log=print)
 
@@ -97,7 +82,7 @@ def main(argv: list[str] | None = None) -> dict:
         bucket_data,
         "dp_bucket",
         rule=args.rule,
-        rule_params={"reference_losses": group_losses(reference, bucket_data)}
+        rule_params={"reference_losses": quartile_losses(reference, bucket_data)}
         if args.rule == "doremi"
         else None,
         floor=0.05,

@@ -1,0 +1,284 @@
+"""``dataprep bench curriculum``: does the order of the data help a small language model?
+
+Trains the tiny byte-level LM of ``dataprep.bench.tiny_lm`` (the model of
+``examples/train_tiny_lm.py``) from the same initial weights, at the same step budget, once per
+data order: random order, every pacing function of ``dataprep schedule``, and adaptive mixing
+over difficulty quartiles (ODM). It records each validation-loss curve and the first evaluated
+step at which each run reaches the random-order run's final validation loss.
+
+Writes OUT/results.json, OUT/report.md and OUT/curriculum.png.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from dataprep.errors import ConfigError
+from dataprep.schedule.curriculum import PACINGS, Curriculum
+from dataprep.schedule.run import ScheduleRun
+
+ADAPTIVE = ("odm", "doremi")
+QUARTILES = 4
+
+
+def read_texts(path: str | Path, text_column: str = "text", limit: int | None = None) -> list[str]:
+    """The text column of any input dataprep reads (JSONL, Parquet, Arrow, ...), in order."""
+    from dataprep.io.readers import open_corpus
+
+    texts: list[str] = []
+    corpus = open_corpus([str(path)], text_column=text_column)
+    for batch in corpus.iter_batches():
+        texts.extend(batch.column(text_column).to_pylist())
+        if limit and len(texts) >= limit:
+            return texts[:limit]
+    return texts
+
+
+def split_and_score(texts: Sequence[str], out: Path) -> tuple[Path, list[str]]:
+    """Every 10th text is validation; the others are scored with the default score recipe
+    (as ``dataprep score``). Returns (the scored training data folder, validation texts)."""
+    from dataprep.cli import builtin_recipe
+    from dataprep.config import build_stages, load_recipe
+    from dataprep.pipeline import Pipeline
+
+    out.mkdir(parents=True, exist_ok=True)
+    train_file = out / "train.jsonl"
+    with train_file.open("w", encoding="utf-8") as f:
+        for i, text in enumerate(texts):
+            if i % 10:
+                f.write(json.dumps({"id": f"doc{i}", "text": text}) + "\n")
+    stages = build_stages(load_recipe(builtin_recipe("score/default.yaml"))["stages"])
+    Pipeline(stages).run([str(train_file)], out / "scored", overwrite=True)
+    return out / "scored" / "data", list(texts[::10])
+
+
+def schedule(scored: Path, out: Path, **params) -> Path:
+    """Write a curriculum over ``scored`` (as ``dataprep schedule``); returns its data folder."""
+    ScheduleRun(Curriculum(**params)).run([str(scored)], out, overwrite=True)
+    return out / "data"
+
+
+@dataclass
+class CurriculumBench:
+    """Settings of the curriculum benchmark.
+
+    steps: training steps of every run (default 300); batch_size: documents per step (32).
+    orders: pacing functions to compare (default: all; 'random' is always included as the
+        reference); adaptive: online mixing rules to add (default ('odm',)).
+    eval_every: steps between validation losses (default 25).
+    context, width, layers: the model (bytes per document 128, width 128, 2 layers).
+    limit: use only the first N documents (default: all); seed: data order and init (0).
+    """
+
+    steps: int = 300
+    batch_size: int = 32
+    orders: tuple[str, ...] = PACINGS
+    adaptive: tuple[str, ...] = ("odm",)
+    eval_every: int = 25
+    context: int = 128
+    width: int = 128
+    layers: int = 2
+    limit: int | None = None
+    seed: int = 0
+
+    def check(self) -> None:
+        for order in self.orders:
+            if order not in PACINGS:
+                raise ConfigError(f"Unknown order {order!r}; choose among {', '.join(PACINGS)}.")
+        for rule in self.adaptive:
+            if rule not in ADAPTIVE:
+                raise ConfigError(f"Unknown adaptive rule {rule!r}; choose among odm, doremi.")
+        if self.steps < 1 or self.batch_size < 1 or self.eval_every < 1:
+            raise ConfigError("steps, batch_size and eval_every must be at least 1.")
+
+
+def run_curriculum_bench(
+    data: str | Path,
+    out: str | Path,
+    bench: CurriculumBench,
+    *,
+    text_column: str = "text",
+    log=print,
+) -> dict:
+    """Run every order on ``data`` and write OUT/results.json, report.md and curriculum.png."""
+    import torch
+
+    from dataprep.bench.tiny_lm import ByteTransformer, Curve, train
+
+    bench.check()
+    out = Path(out)
+    texts = read_texts(data, text_column, bench.limit)
+    scored, valid = split_and_score(texts, out / "work")
+    samples = bench.steps * bench.batch_size
+
+    def fresh_model() -> ByteTransformer:
+        torch.manual_seed(bench.seed)
+        return ByteTransformer(context=bench.context, width=bench.width, layers=bench.layers)
+
+    common = dict(steps=bench.steps, valid_texts=valid, eval_every=bench.eval_every)
+    runs: dict[str, dict] = {}
+    orders = ["random"] + [o for o in bench.orders if o != "random"]
+    for order in orders:
+        folder = schedule(
+            scored,
+            out / "work" / order,
+            pacing=order,
+            total_samples=samples,
+            batch_size=bench.batch_size,
+            seed=bench.seed,
+        )
+        log(f"== {order}")
+        start = time.perf_counter()
+        model = fresh_model()
+        curve = train(model, in_order_batches(folder, bench.batch_size), log=log, **common)
+        runs[order] = {**curve.to_dict(), "seconds": round(time.perf_counter() - start, 1)}
+        if order == "random":
+            random_model = model  # DoReMi's reference: trained on the natural mixture
+    for rule in bench.adaptive:
+        log(f"== adaptive ({rule})")
+        start = time.perf_counter()
+        curve, weights = _train_adaptive(
+            rule, scored, out, bench, fresh_model, random_model, common, log
+        )
+        runs[f"adaptive_{rule}"] = {
+            **curve.to_dict(),
+            "seconds": round(time.perf_counter() - start, 1),
+            "weights": weights,
+        }
+    target = runs["random"]["eval_loss"][-1]
+    for run in runs.values():
+        run["final_loss"] = run["eval_loss"][-1]
+        run["step_reaching_random_final"] = Curve(
+            run["eval_steps"], run["eval_loss"]
+        ).first_step_reaching(target)
+    results = {
+        "settings": {
+            **bench.__dict__,
+            "orders": orders,
+            "data": str(data),
+            "train_documents": len(texts) - len(valid),
+            "valid_documents": len(valid),
+        },
+        "random_final_loss": target,
+        "runs": runs,
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    (out / "report.md").write_text(report_markdown(results))
+    plot_curves(results, out / "curriculum.png")
+    return results
+
+
+def in_order_batches(folder: Path, batch_size: int):
+    """The texts of a scheduled dataset in the order written, ``batch_size`` at a time."""
+    import datasets
+
+    rows = datasets.load_from_disk(str(folder))
+    for start in range(0, len(rows), batch_size):
+        yield rows[start : start + batch_size]["text"]
+
+
+def quartile_losses(model, folder: Path, per_group: int = 64) -> dict[int, float]:
+    """A model's loss on the first ``per_group`` rows of each difficulty quartile (dp_bucket of
+    a 4-bucket schedule): DoReMi's reference losses."""
+    import datasets
+
+    from dataprep.bench.tiny_lm import evaluate
+
+    rows = datasets.load_from_disk(str(folder))
+    texts: dict[int, list[str]] = {group: [] for group in range(QUARTILES)}
+    for text, group in zip(rows["text"], rows["dp_bucket"], strict=True):
+        if len(texts[group]) < per_group:
+            texts[group].append(text)
+    return {group: evaluate(model, group_texts) for group, group_texts in texts.items()}
+
+
+def _train_adaptive(rule, scored, out, bench, fresh_model, reference, common, log):
+    """Train with an AdaptiveSampler over difficulty quartiles; returns (curve, weight report)."""
+    from dataprep.bench.tiny_lm import train
+    from dataprep.sampling import AdaptiveSampler
+
+    buckets = schedule(
+        scored,
+        out / "work" / "quartiles",
+        pacing="random",
+        epochs=1,
+        num_buckets=QUARTILES,
+        seed=bench.seed,
+    )
+    rule_params = None
+    if rule == "doremi":
+        rule_params = {"reference_losses": quartile_losses(reference, buckets)}
+    sampler = AdaptiveSampler.from_arrow(
+        buckets,
+        "dp_bucket",
+        rule=rule,
+        rule_params=rule_params,
+        floor=0.05,
+        batch_size=bench.batch_size,
+        seed=bench.seed,
+    )
+    groups: list = []
+
+    def batches():
+        for batch in sampler.iter_batches(columns=["text", "dp_bucket"], format="pydict"):
+            groups[:] = batch["dp_bucket"]
+            yield batch["text"]
+
+    def feed(step, losses):
+        sampler.update(AdaptiveSampler.mean_loss_by_group(groups, losses))
+
+    curve = train(fresh_model(), batches(), on_losses=feed, log=log, **common)
+    return curve, sampler.report()
+
+
+def report_markdown(results: dict) -> str:
+    """The results as a Markdown table, best final loss first, relative to random order."""
+    settings = results["settings"]
+    target = results["random_final_loss"]
+    lines = [
+        "# Curriculum benchmark",
+        "",
+        f"Data: `{settings['data']}` ({settings['train_documents']:,} training and "
+        f"{settings['valid_documents']:,} validation documents). {settings['steps']} steps of "
+        f"{settings['batch_size']} documents; byte-level Transformer (context "
+        f"{settings['context']}, width {settings['width']}, {settings['layers']} layers), the "
+        f"same initial weights for every run. Validation loss in nats per byte.",
+        "",
+        "| order | final validation loss | vs random | step reaching random's final loss "
+        "| seconds |",
+        "|---|---|---|---|---|",
+    ]
+    ranked = sorted(results["runs"].items(), key=lambda item: item[1]["final_loss"])
+    for name, run in ranked:
+        step = run["step_reaching_random_final"]
+        lines.append(
+            f"| {name} | {run['final_loss']:.4f} | {run['final_loss'] - target:+.4f} | "
+            f"{'not reached' if step is None else step} | {run['seconds']} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def plot_curves(results: dict, path: Path) -> None:
+    """Validation loss against step for every run, random order drawn thick."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(7, 4.5), dpi=110)
+    for name, run in results["runs"].items():
+        width = 2.6 if name == "random" else 1.3
+        axes.plot(run["eval_steps"], run["eval_loss"], label=name, linewidth=width)
+    axes.axhline(results["random_final_loss"], color="grey", linestyle=":", linewidth=1)
+    axes.set_xlabel("training step")
+    axes.set_ylabel("validation loss (nats/byte)")
+    axes.set_title("Tiny LM: data order at the same step budget")
+    axes.legend(fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
