@@ -276,4 +276,22 @@ def stages_command() -> None:
         click.echo(f"{name} ({cls.kind}): {params}")
 
 
+@main.command("report")
+@click.argument("out", metavar="OUT", type=click.Path())
+@click.option(
+    "-o", "--output", type=click.Path(), default=None, help="HTML file [OUT/report.html]."
+)
+def report_command(out, output):
+    """Write one self-contained HTML page (plots embedded, no network needed) about OUT, an
+    output folder of `dataprep filter`, `score` or `schedule`: rows per stage, rejection
+    reasons, score histograms, duplicate clusters, the schedule's curve, and the manifest."""
+    from dataprep.report import write_report
+
+    try:
+        path = write_report(out, output)
+    except DataprepError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"wrote {path} ({path.stat().st_size:,} bytes)")
+
+
 main.add_command(bench)
