@@ -3,9 +3,162 @@ writes OUT/results.json, OUT/report.md and its plots."""
 
 from __future__ import annotations
 
+import shlex
+import sys
+
 import click
+
+from dataprep.bench.coreset import METHODS
+from dataprep.errors import DataprepError
 
 
 @click.group("bench")
 def bench() -> None:
     """Benchmark data selection: coreset quality, dedup precision/recall, curriculum effect."""
+
+
+def _floats(option: str, text: str) -> list[float]:
+    try:
+        return [float(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise click.ClickException(
+            f"{option} must be comma-separated numbers. Got {text!r} instead."
+        ) from None
+
+
+def _command() -> str:
+    return "dataprep " + " ".join(shlex.quote(arg) for arg in sys.argv[1:])
+
+
+@bench.command("coreset")
+@click.option("--train", "train", required=True, help="Train JSONL(.gz) file.")
+@click.option("--test", "test", default=None, help="Test JSONL(.gz) file (else --test-fraction).")
+@click.option(
+    "--test-fraction",
+    default=0.2,
+    show_default=True,
+    help="Without --test: share of --train held out by a seeded permutation.",
+)
+@click.option("--split-seed", default=0, show_default=True, help="Seed of that permutation.")
+@click.option("--text-column", default="text", show_default=True)
+@click.option("--label-column", default="label", show_default=True)
+@click.option("--score-column", default=None, help="Numeric field for the score_topk method.")
+@click.option(
+    "--methods",
+    default=",".join(METHODS),
+    show_default=True,
+    help="Comma-separated selector names.",
+)
+@click.option(
+    "--fractions",
+    default="0.01,0.05,0.1,0.2,0.5",
+    show_default=True,
+    help="Comma-separated fractions of the train rows, each in (0, 1].",
+)
+@click.option("--seeds", default=5, show_default=True, help="Seeds 0..N-1 per method/fraction.")
+@click.option("-o", "--output", required=True, help="Output folder.")
+def coreset(
+    train,
+    test,
+    test_fraction,
+    split_seed,
+    text_column,
+    label_column,
+    score_column,
+    methods,
+    fractions,
+    seeds,
+    output,
+) -> None:
+    """Probe accuracy of coreset selectors vs random at several fractions (results.json,
+    report.md, coreset.png)."""
+    from dataprep.bench.coreset import run_coreset_bench
+
+    try:
+        run_coreset_bench(
+            train,
+            output,
+            test_path=test,
+            test_fraction=test_fraction,
+            split_seed=split_seed,
+            text_column=text_column,
+            label_column=label_column,
+            score_column=score_column,
+            methods=[m.strip() for m in methods.split(",") if m.strip()],
+            fractions=_floats("--fractions", fractions),
+            seeds=seeds,
+            command=_command(),
+            log=click.echo,
+        )
+    except DataprepError as error:
+        raise click.ClickException(str(error)) from None
+
+
+@bench.command("dedup")
+@click.option("--pairs", default=None, help="Pairs JSONL(.gz): two texts and a 0/1 label.")
+@click.option("--corpus", default=None, help="Or a corpus JSONL(.gz) with --cluster-column.")
+@click.option("--cluster-column", default=None, help="Field naming each row's true cluster.")
+@click.option("--text-column", default="text", show_default=True, help="Text field (--corpus).")
+@click.option("--text1-field", default=None, help="First text field (default: detected).")
+@click.option("--text2-field", default=None, help="Second text field (default: detected).")
+@click.option(
+    "--label-field",
+    default="label",
+    show_default=True,
+    help="Duplicate label field; absent from the records = every pair is a duplicate.",
+)
+@click.option(
+    "--thresholds",
+    default="0.5,0.6,0.7,0.8,0.9",
+    show_default=True,
+    help="Jaccard thresholds for minhash_dedup and datasketch.",
+)
+@click.option(
+    "--eps", default="0.02,0.05,0.1,0.15,0.2,0.3", show_default=True, help="semantic_dedup margins."
+)
+@click.option("--num-perm", default=128, show_default=True)
+@click.option("--ngram", default=5, show_default=True)
+@click.option("--no-datasketch", is_flag=True, help="Skip the datasketch MinHashLSH baseline.")
+@click.option("--no-semantic", is_flag=True, help="Skip semantic_dedup (no embedding).")
+@click.option("-o", "--output", required=True, help="Output folder.")
+def dedup(
+    pairs,
+    corpus,
+    cluster_column,
+    text_column,
+    text1_field,
+    text2_field,
+    label_field,
+    thresholds,
+    eps,
+    num_perm,
+    ngram,
+    no_datasketch,
+    no_semantic,
+    output,
+) -> None:
+    """Precision / recall / F1 of exact, MinHash and semantic dedup plus datasketch's
+    MinHashLSH (results.json, report.md, dedup_pr.png)."""
+    from dataprep.bench.dedup import run_dedup_bench
+
+    try:
+        run_dedup_bench(
+            output,
+            pairs_path=pairs,
+            corpus_path=corpus,
+            cluster_column=cluster_column,
+            text_column=text_column,
+            text1_field=text1_field,
+            text2_field=text2_field,
+            label_field=label_field,
+            thresholds=_floats("--thresholds", thresholds),
+            eps=_floats("--eps", eps),
+            num_perm=num_perm,
+            ngram=ngram,
+            datasketch=not no_datasketch,
+            semantic=not no_semantic,
+            command=_command(),
+            log=click.echo,
+        )
+    except DataprepError as error:
+        raise click.ClickException(str(error)) from None

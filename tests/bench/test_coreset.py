@@ -1,0 +1,243 @@
+"""The coreset bench: its numbers by hand on tiny cases, exact budgets, determinism, the output
+files and the CLI."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from dataprep.bench.coreset import (
+    METHODS,
+    budget_for,
+    check_options,
+    label_kl,
+    nearest_distance,
+    probe_accuracy,
+    run_coreset_bench,
+    select,
+    split_rows,
+    summarize,
+)
+from dataprep.cli import main
+from dataprep.errors import ConfigError
+from tests.conftest import shared_file
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+class AxisEncoder:
+    """Texts 'a ...' point near the x axis, 'b ...' near the y axis (normalized, 2-D)."""
+
+    def encode(self, texts):
+        out = []
+        for text in texts:
+            wobble = 0.05 * ((len(text) % 7) - 3) / 3
+            out.append([1.0, wobble] if text.startswith("a") else [wobble, 1.0])
+        vectors = np.asarray(out, np.float32)
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def _toy_corpus(path, n=40):
+    with open(path, "w") as f:
+        for i in range(n):
+            label = i % 2
+            word = "a" if label == 0 else "b"
+            text = f"{word} item {i} " + ("apple alpha" if label == 0 else "banana beta")
+            f.write(json.dumps({"id": i, "text": text, "label": label}) + "\n")
+    return path
+
+
+def test_label_kl_by_hand():
+    # p = (3/4, 1/4), q = (1/2, 1/2): 0.75 ln 1.5 + 0.25 ln 0.5
+    expected = 0.75 * math.log(1.5) + 0.25 * math.log(0.5)
+    assert label_kl(np.array([0, 0, 0, 1]), np.array([0, 0, 1, 1])) == pytest.approx(expected)
+    assert label_kl(np.array([1, 0]), np.array([0, 1, 1, 0])) == pytest.approx(0.0)
+    # a subset missing a class stays finite: p = (1, 0), q = (1/2, 1/2) -> ln 2
+    assert label_kl(np.array([0, 0]), np.array([0, 1])) == pytest.approx(math.log(2))
+
+
+def test_coverage_distances_on_2d_points_by_hand():
+    points = np.array([[1, 0], [0, 1], [-1, 0]], np.float32)
+    assert nearest_distance(points, points[:1]).tolist() == [0.0, 1.0, 2.0]  # radius 2
+    assert nearest_distance(points, points[:2]).tolist() == [0.0, 0.0, 1.0]
+
+
+def test_budget_is_round_half_up_and_within_bounds():
+    assert budget_for(0.01, 6080) == 61  # 60.8
+    assert budget_for(0.05, 50) == 3  # 2.5 rounds up
+    assert budget_for(0.001, 10) == 1
+    assert budget_for(1.0, 10) == 10
+
+
+def test_split_is_deterministic_disjoint_and_sized():
+    train, test = split_rows(100, 0.2, seed=3)
+    assert len(test) == 20 and len(train) == 80
+    assert not set(train) & set(test) and set(train) | set(test) == set(range(100))
+    again = split_rows(100, 0.2, seed=3)
+    assert train.tolist() == again[0].tolist()
+    assert split_rows(100, 0.2, seed=4)[1].tolist() != test.tolist()
+    with pytest.raises(ConfigError, match="test-fraction"):
+        split_rows(100, 1.0, seed=0)
+
+
+def test_bad_options_are_one_sentence_config_errors():
+    with pytest.raises(
+        ConfigError, match="Unknown coreset method 'kmeans'; the methods are random"
+    ):
+        check_options(["kmeans"], [0.1], 1, None)
+    for bad in (0.0, 1.5, -0.1):
+        with pytest.raises(ConfigError, match=r"in \(0, 1\]"):
+            check_options(["random"], [bad], 1, None)
+    with pytest.raises(ConfigError, match="score-column"):
+        check_options(["score_topk"], [0.1], 1, None)
+    check_options(list(METHODS), [1.0, 0.5], 1, None)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_every_method_meets_the_budget_exactly_and_is_deterministic(method, tmp_path):
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(120, 8)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    labels = np.arange(120) % 3
+    first = select(method, vectors, labels, 13, 0, tmp_path)
+    assert len(first) == 13 and len(set(first.tolist())) == 13
+    assert select(method, vectors, labels, 13, 0, tmp_path).tolist() == first.tolist()
+    if method == "facility_location":  # the seed is not used: std 0 is honest
+        assert select(method, vectors, labels, 13, 1, tmp_path).tolist() == first.tolist()
+    if method == "stratified":  # 13 over three strata of 40: 5, 4, 4 (largest remainder)
+        assert sorted(np.bincount(labels[first]).tolist()) == [4, 4, 5]
+
+
+def test_probe_works_with_a_missing_class_and_with_one_class():
+    x = np.array([[1, 0], [0.9, 0.1], [0, 1], [0.1, 0.9], [-1, 0], [-0.9, 0.1]], np.float32)
+    y = np.array([0, 0, 1, 1, 2, 2])
+    # trained on classes 0 and 1 only: the class-2 test rows are necessarily wrong
+    assert probe_accuracy(x[:4], y[:4], x, y) == pytest.approx(4 / 6)
+    assert probe_accuracy(x[:2], y[:2], x, y) == pytest.approx(2 / 6)  # always predicts 0
+
+
+def test_summary_means_stds_and_relative_numbers_by_hand():
+    def run(method, seed, acc):
+        return {
+            "method": method,
+            "fraction": 0.1,
+            "seed": seed,
+            "budget": 5,
+            "classes_seen": 2,
+            "classes_total": 2,
+            "accuracy": {"embedding": acc, "tfidf": acc / 2},
+            "coverage": {"kcenter_radius": 0.5, "test_distance": 0.2, "label_kl": 0.0},
+        }
+
+    runs = [run("random", 0, 0.6), run("random", 1, 0.8), run("d4", 0, 0.9), run("d4", 1, 0.9)]
+    summary = {r["method"]: r for r in summarize(runs, {"embedding": 1.0, "tfidf": 0.5})}
+    assert summary["random"]["embedding"]["mean"] == pytest.approx(0.7)
+    assert summary["random"]["embedding"]["std"] == pytest.approx(math.sqrt(0.02))  # ddof=1
+    assert summary["d4"]["embedding"]["std"] == 0.0
+    assert summary["d4"]["vs_random"]["embedding"] == pytest.approx(0.2)
+    assert summary["d4"]["of_full"]["embedding"] == pytest.approx(0.9)
+    assert summary["d4"]["of_full"]["tfidf"] == pytest.approx(0.9)
+
+
+def test_end_to_end_writes_results_report_and_png(tmp_path):
+    corpus = _toy_corpus(tmp_path / "toy.jsonl")
+    out = tmp_path / "out"
+    results = run_coreset_bench(
+        str(corpus),
+        out,
+        methods=["random", "kcenter_greedy"],
+        fractions=[0.1, 1.0],
+        seeds=2,
+        encoder=AxisEncoder(),
+        log=lambda *_: None,
+    )
+    assert results["train"]["rows"] == 32 and results["test"]["rows"] == 8
+    assert results["full"]["embedding"] == 1.0
+    saved = json.loads((out / "results.json").read_text())
+    assert set(saved) >= {"command", "train", "test", "full", "runs", "summary", "methods"}
+    assert len(saved["runs"]) == 2 * 2 * 2
+    run = saved["runs"][0]
+    assert set(run) >= {"method", "fraction", "seed", "budget", "accuracy", "coverage"}
+    assert [r["budget"] for r in saved["runs"][:4]] == [3, 3, 32, 32]
+    full_rows = [r for r in saved["summary"] if r["fraction"] == 1.0]
+    for row in full_rows:  # all rows selected: the full-data probe, radius 0, KL 0
+        assert row["embedding"]["mean"] == 1.0 and row["of_full"]["embedding"] == 1.0
+        assert row["kcenter_radius"]["mean"] == pytest.approx(0.0, abs=1e-6)
+        assert row["label_kl"]["mean"] == pytest.approx(0.0)
+        assert row["vs_random"]["embedding"] == 0.0
+    report = (out / "report.md").read_text()
+    assert "| method | 0.1 | 1 |" in report
+    assert "| random | " in report and "| kcenter_greedy | " in report
+    assert "full data: 1.0000" in report
+    assert (out / "coreset.png").read_bytes().startswith(PNG_MAGIC)
+
+
+def test_cli_help_and_one_line_errors(tmp_path):
+    runner = CliRunner()
+    assert runner.invoke(main, ["bench", "coreset", "--help"]).exit_code == 0
+    corpus = _toy_corpus(tmp_path / "toy.jsonl")
+    result = runner.invoke(
+        main,
+        [
+            "bench",
+            "coreset",
+            "--train",
+            str(corpus),
+            "--methods",
+            "random,nope",
+            "-o",
+            str(tmp_path / "o"),
+        ],
+    )
+    assert result.exit_code == 1
+    assert "Unknown coreset method 'nope'" in result.output and "Traceback" not in result.output
+    result = runner.invoke(
+        main,
+        [
+            "bench",
+            "coreset",
+            "--train",
+            str(corpus),
+            "--fractions",
+            "0.1,x",
+            "-o",
+            str(tmp_path / "o"),
+        ],
+    )
+    assert result.exit_code == 1 and "--fractions must be comma-separated" in result.output
+    result = runner.invoke(
+        main,
+        [
+            "bench",
+            "coreset",
+            "--train",
+            str(corpus),
+            "--label-column",
+            "topic",
+            "-o",
+            str(tmp_path / "o"),
+        ],
+    )
+    assert result.exit_code == 1 and "no field 'topic'" in result.output
+
+
+@pytest.mark.slow
+def test_real_ag_news_smoke(tmp_path):
+    source = shared_file("ag_news", "ag_news_test.jsonl.gz")
+    from tests.conftest import read_jsonl_gz
+
+    records = read_jsonl_gz(source)[::19]  # 400 docs, all four classes
+    small = tmp_path / "ag.jsonl"
+    small.write_text("".join(json.dumps(r) + "\n" for r in records))
+    results = run_coreset_bench(
+        str(small),
+        tmp_path / "out",
+        methods=["random", "stratified", "kcenter_greedy"],
+        fractions=[0.1, 0.5],
+        seeds=2,
+        log=lambda *_: None,
+    )
+    assert results["full"]["embedding"] > 0.7  # MiniLM separates AG News topics well
+    assert all(r["budget"] in (32, 160) for r in results["runs"])
