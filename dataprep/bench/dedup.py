@@ -304,7 +304,8 @@ def run_dedup_bench(
         }
         rows.append(row)
         log(
-            f"{method} {param}={value}: P={_fmt(row['precision'])} R={_fmt(row['recall'])} "
+            f"{method} {f'{param}={value}' if param else 'defaults'}: "
+            f"P={_fmt(row['precision'])} R={_fmt(row['recall'])} "
             f"F1={_fmt(row['f1'])} ({seconds:.1f} s)"
         )
 
@@ -365,7 +366,8 @@ def report_markdown(results: dict) -> str:
     source = results["source"]
     what = (
         f"{source['pairs']}: {source['pairs_count']} pairs ({source['positives']} labelled "
-        f"duplicate), {results['rows']} texts"
+        f"duplicate; flagging every pair would score precision "
+        f"{source['positives'] / source['pairs_count']:.3f}), {results['rows']} texts"
         if results["mode"] == "pairs"
         else f"{source['corpus']}: {results['rows']} rows, clusters from "
         f"{source['cluster_column']!r} (metrics over all row pairs)"
@@ -402,4 +404,6 @@ def write_outputs(results: dict, output: Path) -> None:
     for r in results["results"]:
         note = "" if r["value"] is None else f"{r['value']:g}"
         curves.setdefault(r["method"], []).append((r["recall"], r["precision"], note))
-    precision_recall_plot(curves, output / "dedup_pr.png", title="Dedup: precision vs recall")
+    source = results["source"].get("pairs") or results["source"].get("corpus")
+    title = f"Dedup: precision vs recall ({Path(source).name})"
+    precision_recall_plot(curves, output / "dedup_pr.png", title=title)
