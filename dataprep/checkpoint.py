@@ -30,12 +30,31 @@ import json
 import os
 import pickle
 import shutil
+import signal
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 TIMING_FIELDS = ("seconds",)  # stats.json: per stage (and 'input'); wall-clock dependent
 FINGERPRINT_FILE = "resume.json"
 WRITERS = ("data", "rejected")
+
+
+CRASH_ENV = "DATAPREP_CRASH_AT"
+_reached: Counter = Counter()
+
+
+def crash_point(name: str) -> None:
+    """Test hook: when the environment variable DATAPREP_CRASH_AT is 'NAME:N', SIGKILL this
+    process the N-th time it reaches point NAME (fit_done, part_saved, batch_written, written,
+    before_rename). Does nothing otherwise."""
+    wanted = os.environ.get(CRASH_ENV)
+    if not wanted:
+        return
+    _reached[name] += 1
+    point, _, count = wanted.partition(":")
+    if point == name and _reached[name] == int(count or 1):
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def strip_timing(stats: Any) -> Any:
@@ -152,6 +171,7 @@ class RunState:
         _atomic_write(self.dir / f"fit-{index}.pkl", data)
         marker = {"stage": stage.name, "log": log, "seconds": seconds}
         _atomic_write(self.dir / f"fit-{index}.json", _json_bytes(marker))
+        crash_point("fit_done")
         return True
 
     def load_fits(self, fit_indices: list[int]) -> list[tuple[int, Any, dict]]:
@@ -183,6 +203,7 @@ class RunState:
             "next_row": consumed,
         }
         _atomic_write(self.dir / f"{writer}-{number:05d}.json", _json_bytes(marker))
+        crash_point("part_saved")
 
     def load_parts(self, writer: str) -> list[dict]:
         """The complete parts of ``writer`` whose files are intact, in order."""
@@ -204,6 +225,7 @@ class RunState:
 
     def save_written(self, state: dict) -> None:
         _atomic_write(self.dir / "written.pkl", pickle.dumps(state))
+        crash_point("written")
 
     def load_written(self) -> dict | None:
         path = self.dir / "written.pkl"

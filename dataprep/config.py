@@ -33,7 +33,20 @@ RECIPE_KEYS = (
     "batch_rows",
     "max_shard_bytes",
     "shard_format",
+    "on_error",
+    "max_text_bytes",
 )
+# The type each optional key must have, and what it means, for one-sentence errors.
+KEY_TYPES = {
+    "text_column": (str, "a column name"),
+    "id_column": (str, "a column name"),
+    "batch_rows": (int, "a positive integer"),
+    "max_shard_bytes": (int, "a positive integer"),
+    "max_text_bytes": (int, "a positive integer"),
+    "shard_format": (str, "'stream' or 'file'"),
+    "on_error": (str, "'fail' or 'reject'"),
+}
+CHOICES = {"shard_format": ("stream", "file"), "on_error": ("fail", "reject")}
 
 
 def _did_you_mean(word: str, options: list[str]) -> str:
@@ -63,6 +76,15 @@ def load_recipe(path: str | Path) -> dict[str, Any]:
             )
     if not isinstance(data.get("stages"), list) or not data["stages"]:
         raise ConfigError(f"{path}: 'stages' must be a non-empty list of stages")
+    for key, (expected, described) in KEY_TYPES.items():
+        if key not in data:
+            continue
+        value = data[key]
+        wrong = not isinstance(value, expected) or isinstance(value, bool)
+        wrong = wrong or (expected is int and value < 1)
+        wrong = wrong or (key in CHOICES and value not in CHOICES[key])
+        if wrong:
+            raise ConfigError(f"{path}: {key!r} must be {described}. Got {value!r} instead.")
     return data
 
 

@@ -25,7 +25,13 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from dataprep.checkpoint import FINGERPRINT_FILE, WRITERS, RunState, write_restart
+from dataprep.checkpoint import (
+    FINGERPRINT_FILE,
+    WRITERS,
+    RunState,
+    crash_point,
+    write_restart,
+)
 from dataprep.decisions import DecisionLog
 from dataprep.errors import ConfigError, DataprepError, OutputError
 from dataprep.io.bad_input import DEFAULT_MAX_TEXT_BYTES, INPUT_STAGE, check_on_error
@@ -235,6 +241,7 @@ class Pipeline:
         return self._finish(tmp_dir, out_dir, result)
 
     def _finish(self, tmp_dir: Path, out_dir: Path, result: RunResult) -> RunResult:
+        crash_point("before_rename")
         if out_dir.exists():
             shutil.rmtree(out_dir)
         tmp_dir.rename(out_dir)
@@ -355,13 +362,13 @@ class Pipeline:
         parts = {w: state.load_parts(w) for w in WRITERS} if resuming else {w: [] for w in WRITERS}
         if written is not None:
             parts, totals = written["parts"], written["totals"]
-        restart, starts = write_restart(parts)
         for writer_name, writer in writers.items():
             writer.restore(parts[writer_name])
-        if restart > 0 and written is None:
-            first = min(WRITERS, key=lambda w: (starts[w][0], w))
-            totals = pickle.loads(state.load_part_state(first, len(parts[first]) - 1))
         if written is None:
+            restart, starts = write_restart(parts)
+            if restart > 0:
+                first = min(WRITERS, key=lambda w: (starts[w][0], w))
+                totals = pickle.loads(state.load_part_state(first, len(parts[first]) - 1))
             self._write_batches(corpus, runner, log, writers, totals, state, restart, starts)
             for writer in writers.values():
                 writer._close_part()
@@ -400,6 +407,7 @@ class Pipeline:
                     part = _conform(batch.filter(pa.array(rows)), schemas[name])
                     writers[name].write(part.slice(first_row) if index == first_batch else part)
                 totals.add(batch, task_seconds)
+                crash_point("batch_written")
         for writer in writers.values():
             writer.on_shard = None
 
