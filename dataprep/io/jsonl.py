@@ -24,7 +24,7 @@ import pyarrow.json as pajson
 
 COMPRESSION_SUFFIXES = {".gz": "gzip", ".zst": "zstd", ".zstd": "zstd"}
 JSON_BLOCK_BYTES = 8 << 20  # bytes of text parsed at once (a longer line makes a longer block)
-READ_BYTES = 1 << 20  # bytes asked of the (de)compressing stream per read
+READ_BYTES = 64 << 10  # bytes asked of the (de)compressing stream per read
 PARSE_BLOCK_BYTES = 1 << 20  # pyarrow's own block size inside a block (parallel parsing)
 
 
@@ -80,13 +80,14 @@ def iter_blocks(path: Path, block_bytes: int | None = None) -> Iterator[tuple[by
     block_bytes = block_bytes or JSON_BLOCK_BYTES
     line = 1
     pending = b""
+    target = block_bytes
     with open_stream(path) as stream:
         while True:
             parts = [pending]
             size = len(pending)
             try:
-                while size < block_bytes:
-                    data = stream.read(READ_BYTES)
+                while size < target:
+                    data = stream.read(min(READ_BYTES, block_bytes))
                     if not data:
                         break
                     parts.append(data)
@@ -100,14 +101,16 @@ def iter_blocks(path: Path, block_bytes: int | None = None) -> Iterator[tuple[by
                 reason = str(error) or type(error).__name__
                 raise TruncatedError(line - 1, reason, buffer[cut:]) from None
             buffer = b"".join(parts)
-            if size < block_bytes:  # end of stream
+            if size < target:  # end of stream
                 if buffer:
                     yield buffer, line, False
                 return
             cut = buffer.rfind(b"\n") + 1
             if cut == 0:  # one line longer than a block: keep reading
                 pending = buffer
+                target = size + max(block_bytes, READ_BYTES)
                 continue
+            target = block_bytes
             yield buffer[:cut], line, False
             line += buffer.count(b"\n", 0, cut)
             pending = buffer[cut:]
