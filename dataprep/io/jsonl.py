@@ -296,8 +296,13 @@ def infer_schema(path: Path, text_column: str) -> pa.Schema | None:
             return parse_block(block, None).schema
         except pa.ArrowInvalid:
             pass
-        lines = [line for line in block.split(b"\n") if line.strip()]
-        good = [line for line in lines if _check_line(line, None, text_column) is None]
+        good = []
+        for line in block.split(b"\n"):
+            problem = line.strip() and _check_line(line, None, text_column)
+            if problem is None or (problem and problem[0] == "non_string_text"):
+                record = json.loads(line)  # the text column's odd values do not type it
+                record[text_column] = None
+                good.append(json.dumps(record).encode())
         good = good or [b"{}"]
         for sample in (b"\n".join(good), good[0]):
             try:
