@@ -18,6 +18,7 @@ full, so about 48 bytes per input row, held for one pass.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import numba as nb
@@ -27,6 +28,7 @@ import pyarrow.compute as pc
 
 from dataprep.errors import InputError
 from dataprep.hashing import fmix64
+from dataprep.io.jsonl import Chunk
 
 ON_ERROR_MODES = ("fail", "reject")
 INPUT_STAGE = "input"
@@ -100,6 +102,114 @@ def reject_columns(num_rows: int, problems: list[Problem]) -> dict[str, pa.Array
         REJECT_REASON: pa.array(reason, pa.string()),
         INPUT_ERROR: pa.array(message, pa.string()),
     }
+
+
+# ---- one chunk of a corpus -------------------------------------------------------------------
+
+
+def _where(corpus, chunk: Chunk, index: int, row_in_file: int, position: int) -> str:
+    """'line N' (JSON Lines) or 'row N' (0-based, other formats) of a row of a chunk."""
+    if corpus.sources[index].format == "jsonl":
+        return f"line {chunk.line_of(position)}"
+    return f"row {row_in_file + position}"
+
+
+def check_chunk(corpus, chunk: Chunk, index: int, row_in_file: int, seen: SeenIds | None):
+    """The chunk in the corpus schema and its reject columns (reject mode); raises the
+    InputError of the first bad record (fail mode)."""
+    source = corpus.sources[index]
+    if index in corpus._drift:
+        batch, problems = _drifted(corpus, chunk, index, row_in_file)
+    else:
+        batch = corpus._conform(chunk.batch, source)
+        problems = [
+            Problem(bad.position, bad.kind, f"line {bad.line}", bad.message) for bad in chunk.bad
+        ]
+    bad_rows = {problem.position for problem in problems}
+    for position, kind, message in row_problems(
+        batch, corpus.text_column, corpus.max_text_bytes, bad_rows
+    ):
+        where = _where(corpus, chunk, index, row_in_file, position)
+        problems.append(Problem(position, kind, where, message))
+    if chunk.bad and not corpus.generate_ids:
+        batch = _fill_bad_ids(corpus, batch, chunk, index)
+    if seen is not None:
+        problems += _duplicates(corpus, batch, chunk, index, row_in_file, seen, problems)
+    problems.sort(key=lambda problem: problem.position)
+    if problems and corpus.on_error == "fail":
+        raise fail(str(source.path), problems[0])
+    if corpus.on_error == "fail":
+        return batch, {}
+    for problem in problems:
+        problem.where = f"{source.name}:{problem.where}"
+    return batch, reject_columns(batch.num_rows, problems)
+
+
+def _duplicates(corpus, batch, chunk, index, row_in_file, seen, problems) -> list[Problem]:
+    """Rows whose id was seen before (this pass), naming where."""
+    skip = np.zeros(batch.num_rows, dtype=bool)
+    skip[[problem.position for problem in problems]] = True
+    if corpus.sources[index].format == "jsonl":
+        numbers = np.array([chunk.line_of(i) for i in range(batch.num_rows)], np.int64)
+    else:
+        numbers = np.arange(row_in_file, row_in_file + batch.num_rows, dtype=np.int64)
+    ids = batch.column(corpus.id_column)
+    earlier = seen.add(ids, (np.int64(index) << np.int64(40)) | numbers, skip)
+    found = []
+    for position in np.flatnonzero(earlier >= 0).tolist():
+        place = int(earlier[position])
+        first = corpus.sources[place >> 40]
+        unit = "line" if first.format == "jsonl" else "row"
+        message = (
+            f"id {ids[position].as_py()!r} in column {corpus.id_column!r} repeats the id at "
+            f"{first.name}:{unit} {place & ((1 << 40) - 1)}"
+        )
+        where = _where(corpus, chunk, index, row_in_file, position)
+        found.append(Problem(position, "duplicate_id", where, message))
+    return found
+
+
+def _fill_bad_ids(corpus, batch: pa.RecordBatch, chunk: Chunk, index: int) -> pa.RecordBatch:
+    """Ids of unparsable lines: the record's id where it could be read, else ``name:line``
+    (string id columns only)."""
+    position = batch.schema.get_field_index(corpus.id_column)
+    field_type = batch.schema.field(position).type
+    values = batch.column(position).to_pylist()
+    for bad in chunk.bad:
+        candidate = bad.record_id
+        if candidate is None and pa.types.is_string(field_type):
+            candidate = f"{corpus.sources[index].name}:{bad.line}"
+        try:
+            pa.array([candidate], field_type)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+            candidate = None
+        values[bad.position] = candidate
+    return batch.set_column(position, corpus.schema.field(position), pa.array(values, field_type))
+
+
+def _drifted(corpus, chunk: Chunk, index: int, row_in_file: int):
+    """Rows of a file whose columns differ from the corpus: every row is rejected as
+    schema_drift, with the whole record as JSON in the text column."""
+    records = chunk.batch.to_pylist()
+    columns = [pa.nulls(len(records), f.type) for f in corpus.schema]
+    text_index = corpus.schema.get_field_index(corpus.text_column)
+    raw = [json.dumps(r, ensure_ascii=False, default=str, sort_keys=True) for r in records]
+    columns[text_index] = pa.array(raw, corpus.schema.field(text_index).type)
+    batch = pa.RecordBatch.from_arrays(columns, schema=corpus.schema)
+    if not corpus.generate_ids:
+        position = corpus.schema.get_field_index(corpus.id_column)
+        ids = [r.get(corpus.id_column) for r in records]
+        try:
+            ids_array = pa.array(ids, corpus.schema.field(position).type)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+            ids_array = pa.nulls(len(ids), corpus.schema.field(position).type)
+        batch = batch.set_column(position, corpus.schema.field(position), ids_array)
+    reason = corpus._drift[index]
+    problems = [
+        Problem(i, "schema_drift", _where(corpus, chunk, index, row_in_file, i), reason)
+        for i in range(len(records))
+    ]
+    return batch, problems
 
 
 # ---- duplicate ids -------------------------------------------------------------------------

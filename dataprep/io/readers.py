@@ -19,15 +19,11 @@ from dataprep.errors import InputError
 from dataprep.io.bad_input import (
     DEFAULT_MAX_TEXT_BYTES,
     INPUT_ERROR,
-    Problem,
     SeenIds,
+    check_chunk,
     check_on_error,
-    fail,
-    reject_columns,
-    row_problems,
 )
 from dataprep.io.formats import EmptyInputError, detect_format, iter_file_chunks, peek_schema
-from dataprep.io.jsonl import Chunk
 from dataprep.stage import ROW_COLUMN
 
 DEFAULT_BATCH_ROWS = 8192
@@ -186,7 +182,7 @@ class Corpus:
                 id_column,
             )
             for chunk in chunks:
-                batch, extra = self._check(chunk, index, row_in_file, seen)
+                batch, extra = check_chunk(self, chunk, index, row_in_file, seen)
                 for start, piece in _split(batch, self.batch_rows, self.batch_bytes):
                     if self.generate_ids:
                         ids = [f"{source.name}:{row_in_file + i}" for i in range(piece.num_rows)]
@@ -197,105 +193,6 @@ class Corpus:
                     yield piece.append_column(ROW_COLUMN, pa.array(rows))
                     row_in_file += piece.num_rows
                     next_row += piece.num_rows
-
-    def _where(self, chunk: Chunk, index: int, row_in_file: int, position: int) -> str:
-        if self.sources[index].format == "jsonl":
-            return f"line {chunk.line_of(position)}"
-        return f"row {row_in_file + position}"
-
-    def _check(self, chunk: Chunk, index: int, row_in_file: int, seen: SeenIds | None):
-        """The chunk in the corpus schema and its reject columns (reject mode); raises the
-        InputError of the first bad record (fail mode)."""
-        source = self.sources[index]
-        if index in self._drift:
-            batch, problems = self._drifted(chunk, index, row_in_file)
-        else:
-            batch = self._conform(chunk.batch, source)
-            problems = [
-                Problem(bad.position, bad.kind, f"line {bad.line}", bad.message)
-                for bad in chunk.bad
-            ]
-        bad_rows = {problem.position for problem in problems}
-        for position, kind, message in row_problems(
-            batch, self.text_column, self.max_text_bytes, bad_rows
-        ):
-            where = self._where(chunk, index, row_in_file, position)
-            problems.append(Problem(position, kind, where, message))
-        if chunk.bad and not self.generate_ids:
-            batch = self._fill_bad_ids(batch, chunk, index)
-        if seen is not None:
-            problems += self._duplicates(batch, chunk, index, row_in_file, seen, problems)
-        problems.sort(key=lambda problem: problem.position)
-        if problems and self.on_error == "fail":
-            raise fail(str(source.path), problems[0])
-        if self.on_error == "fail":
-            return batch, {}
-        for problem in problems:
-            problem.where = f"{source.name}:{problem.where}"
-        return batch, reject_columns(batch.num_rows, problems)
-
-    def _duplicates(self, batch, chunk, index, row_in_file, seen, problems) -> list[Problem]:
-        skip = np.zeros(batch.num_rows, dtype=bool)
-        skip[[problem.position for problem in problems]] = True
-        if self.sources[index].format == "jsonl":
-            numbers = np.array([chunk.line_of(i) for i in range(batch.num_rows)], np.int64)
-        else:
-            numbers = np.arange(row_in_file, row_in_file + batch.num_rows, dtype=np.int64)
-        ids = batch.column(self.id_column)
-        earlier = seen.add(ids, (np.int64(index) << np.int64(40)) | numbers, skip)
-        found = []
-        for position in np.flatnonzero(earlier >= 0).tolist():
-            place = int(earlier[position])
-            first = self.sources[place >> 40]
-            unit = "line" if first.format == "jsonl" else "row"
-            message = (
-                f"id {ids[position].as_py()!r} in column {self.id_column!r} repeats the id at "
-                f"{first.name}:{unit} {place & ((1 << 40) - 1)}"
-            )
-            where = self._where(chunk, index, row_in_file, position)
-            found.append(Problem(position, "duplicate_id", where, message))
-        return found
-
-    def _fill_bad_ids(self, batch: pa.RecordBatch, chunk: Chunk, index: int) -> pa.RecordBatch:
-        """Ids of unparsable lines: the record's id where it could be read, else ``name:line``
-        (string id columns only)."""
-        position = batch.schema.get_field_index(self.id_column)
-        field_type = batch.schema.field(position).type
-        values = batch.column(position).to_pylist()
-        for bad in chunk.bad:
-            candidate = bad.record_id
-            if candidate is None and pa.types.is_string(field_type):
-                candidate = f"{self.sources[index].name}:{bad.line}"
-            try:
-                pa.array([candidate], field_type)
-            except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
-                candidate = None
-            values[bad.position] = candidate
-        return batch.set_column(position, self.schema.field(position), pa.array(values, field_type))
-
-    def _drifted(self, chunk: Chunk, index: int, row_in_file: int):
-        """Rows of a file whose columns differ from the corpus: every row is rejected as
-        schema_drift, with the whole record as JSON in the text column."""
-        records = chunk.batch.to_pylist()
-        columns = [pa.nulls(len(records), f.type) for f in self.schema]
-        text_index = self.schema.get_field_index(self.text_column)
-        raw = [json.dumps(r, ensure_ascii=False, default=str, sort_keys=True) for r in records]
-        columns[text_index] = pa.array(raw, self.schema.field(text_index).type)
-        batch = pa.RecordBatch.from_arrays(columns, schema=self.schema)
-        if not self.generate_ids:
-            position = self.schema.get_field_index(self.id_column)
-            ids = [r.get(self.id_column) for r in records]
-            try:
-                ids_array = pa.array(ids, self.schema.field(position).type)
-            except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
-                ids_array = pa.nulls(len(ids), self.schema.field(position).type)
-            batch = batch.set_column(position, self.schema.field(position), ids_array)
-        reason = self._drift[index]
-        problems = [
-            Problem(i, "schema_drift", self._where(chunk, index, row_in_file, i), reason)
-            for i in range(len(records))
-        ]
-        return batch, problems
 
     def _conform(self, batch: pa.RecordBatch, source: Source) -> pa.RecordBatch:
         if batch.schema.equals(self.schema):
