@@ -150,7 +150,7 @@ def _duplicates(corpus, batch, chunk, index, row_in_file, seen, problems) -> lis
     skip = np.zeros(batch.num_rows, dtype=bool)
     skip[[problem.position for problem in problems]] = True
     if corpus.sources[index].format == "jsonl":
-        numbers = np.array([chunk.line_of(i) for i in range(batch.num_rows)], np.int64)
+        numbers = chunk.line_numbers()
     else:
         numbers = np.arange(row_in_file, row_in_file + batch.num_rows, dtype=np.int64)
     ids = batch.column(corpus.id_column)

@@ -106,8 +106,8 @@ def _iter_json_chunks(path, schema, text_column, id_column) -> Iterator[Chunk]:
             return
         if item is None:
             return
-        block, first_line, _ = item
-        yield jsonl.read_chunk(block, first_line, schema, text_column, id_column)
+        block, first_line, breaks = item
+        yield jsonl.read_chunk(block, first_line, schema, text_column, id_column, breaks)
 
 
 def iter_file_batches(

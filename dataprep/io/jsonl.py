@@ -24,7 +24,9 @@ import pyarrow.json as pajson
 
 COMPRESSION_SUFFIXES = {".gz": "gzip", ".zst": "zstd", ".zstd": "zstd"}
 JSON_BLOCK_BYTES = 8 << 20  # bytes of text parsed at once (a longer line makes a longer block)
-READ_BYTES = 64 << 10  # bytes asked of the (de)compressing stream per read
+# Bytes asked of the stream per read: a whole block for plain files; 64 KiB for compressed
+# ones, so a truncated stream loses at most that much before its error.
+READ_BYTES = 64 << 10
 PARSE_BLOCK_BYTES = 1 << 20  # pyarrow's own block size inside a block (parallel parsing)
 
 
@@ -59,6 +61,12 @@ class Chunk:
     def line_of(self, row: int) -> int:
         return int(self.lines[row]) if self.lines is not None else self.first_line + row
 
+    def line_numbers(self) -> np.ndarray:
+        """The line of every row (int64)."""
+        if self.lines is not None:
+            return self.lines
+        return np.arange(self.first_line, self.first_line + self.batch.num_rows, dtype=np.int64)
+
 
 class TruncatedError(Exception):
     """The compressed stream ended early; ``after_line`` is the last complete line."""
@@ -74,10 +82,12 @@ def open_stream(path: Path) -> pa.NativeFile:
     return pa.input_stream(str(path), compression=COMPRESSION_SUFFIXES.get(path.suffix.lower()))
 
 
-def iter_blocks(path: Path, block_bytes: int | None = None) -> Iterator[tuple[bytes, int, bool]]:
-    """(block, first line number, truncated) for each block of whole lines; the last block of a
-    truncated stream holds the partial line and has truncated=True."""
+def iter_blocks(path: Path, block_bytes: int | None = None) -> Iterator[tuple[bytes, int, int]]:
+    """(block, first line number, number of line breaks) for each block of whole lines; a
+    truncated stream raises TruncatedError (holding the partial line) after its last block."""
     block_bytes = block_bytes or JSON_BLOCK_BYTES
+    compressed = path.suffix.lower() in COMPRESSION_SUFFIXES
+    read_bytes = min(READ_BYTES, block_bytes) if compressed else block_bytes
     line = 1
     pending = b""
     target = block_bytes
@@ -87,7 +97,7 @@ def iter_blocks(path: Path, block_bytes: int | None = None) -> Iterator[tuple[by
             size = len(pending)
             try:
                 while size < target:
-                    data = stream.read(min(READ_BYTES, block_bytes))
+                    data = stream.read(min(read_bytes, target - size))
                     if not data:
                         break
                     parts.append(data)
@@ -96,14 +106,15 @@ def iter_blocks(path: Path, block_bytes: int | None = None) -> Iterator[tuple[by
                 buffer = b"".join(parts)
                 cut = buffer.rfind(b"\n") + 1
                 if cut:
-                    yield buffer[:cut], line, False
-                    line += buffer.count(b"\n", 0, cut)
+                    breaks = buffer.count(b"\n", 0, cut)
+                    yield buffer[:cut], line, breaks
+                    line += breaks
                 reason = str(error) or type(error).__name__
                 raise TruncatedError(line - 1, reason, buffer[cut:]) from None
             buffer = b"".join(parts)
             if size < target:  # end of stream
                 if buffer:
-                    yield buffer, line, False
+                    yield buffer, line, buffer.count(b"\n")
                 return
             cut = buffer.rfind(b"\n") + 1
             if cut == 0:  # one line longer than a block: keep reading
@@ -111,8 +122,9 @@ def iter_blocks(path: Path, block_bytes: int | None = None) -> Iterator[tuple[by
                 target = size + max(block_bytes, READ_BYTES)
                 continue
             target = block_bytes
-            yield buffer[:cut], line, False
-            line += buffer.count(b"\n", 0, cut)
+            breaks = buffer.count(b"\n", 0, cut)
+            yield buffer[:cut], line, breaks
+            line += breaks
             pending = buffer[cut:]
 
 
@@ -123,19 +135,31 @@ def parse_block(block: bytes, schema: pa.Schema | None) -> pa.Table:
         explicit_schema=schema,
         unexpected_field_behavior="error" if schema is not None else "infer",
     )
-    if len(block) > PARSE_BLOCK_BYTES:  # a line must fit in one of pyarrow's blocks
-        longest = max(len(line) for line in block.split(b"\n"))
-        read_options.block_size = max(PARSE_BLOCK_BYTES, longest + 2)
+    try:
+        return pajson.read_json(
+            pa.BufferReader(block), read_options=read_options, parse_options=parse_options
+        )
+    except pa.ArrowInvalid as error:
+        if "straddl" not in str(error):
+            raise
+    # A line longer than pyarrow's block: parse the whole block as one (no parallelism).
+    read_options.block_size = len(block) + 1
     return pajson.read_json(
         pa.BufferReader(block), read_options=read_options, parse_options=parse_options
     )
 
 
 def read_chunk(
-    block: bytes, first_line: int, schema: pa.Schema, text_column: str, id_column: str | None
+    block: bytes,
+    first_line: int,
+    schema: pa.Schema,
+    text_column: str,
+    id_column: str | None,
+    breaks: int | None = None,
 ) -> Chunk:
-    """The rows of one block: the fast path, or the per-line slow path when it fails."""
-    if not block.strip():
+    """The rows of one block: the fast path, or the per-line slow path when it fails.
+    ``breaks``: the block's number of line breaks, when the caller counted them already."""
+    if not block or block.isspace():
         return Chunk(_empty_batch(schema))
     try:
         table = parse_block(block, schema)
@@ -144,7 +168,8 @@ def read_chunk(
         return _slow_chunk(block, first_line, schema, text_column, id_column)
     batch = _as_batch(table, schema)
     lines = None
-    if batch.num_rows != block.count(b"\n") + (not block.endswith(b"\n")):
+    breaks = block.count(b"\n") if breaks is None else breaks
+    if batch.num_rows != breaks + (not block.endswith(b"\n")):
         lines = _record_lines(block, first_line)  # blank lines in the block
     return Chunk(batch, [], first_line, lines)
 
@@ -290,7 +315,7 @@ def infer_schema(path: Path, text_column: str) -> pa.Schema | None:
     """The schema of the first block's good lines, with the text column read as strings; None
     when the file holds no line at all."""
     for block, _, _ in iter_blocks(path):
-        if not block.strip():
+        if block.isspace():
             continue
         try:
             return parse_block(block, None).schema
