@@ -6,6 +6,8 @@ User errors (bad config, bad input, bad output path) print one line and exit wit
 
 from __future__ import annotations
 
+import logging
+import sys
 from importlib import resources
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from dataprep import __version__, registry
 from dataprep.bench.cli import bench
 from dataprep.config import build_stages, load_recipe
 from dataprep.errors import ConfigError, DataprepError
+from dataprep.io.bad_input import DEFAULT_MAX_TEXT_BYTES, ON_ERROR_MODES
 from dataprep.io.writer import SHARD_FORMATS
 from dataprep.pipeline import Pipeline, RunResult
 from dataprep.schedule.curriculum import PACINGS
@@ -49,6 +52,9 @@ def _summary(result: RunResult) -> str:
         for row in rows
     ]
     lines.insert(1, "  ".join("-" * width for width in widths))
+    if result.input is not None:
+        top = ", ".join(f"{r} ({n})" for r, n in result.input.reasons.most_common(3))
+        lines.append(f"\n{result.input.rows_rejected:,} bad input records rejected: {top or '-'}")
     lines.append(
         f"\n{result.rows_in:,} rows in: {result.rows_kept:,} kept in {result.out_dir / 'data'}, "
         f"{result.rows_rejected:,} rejected in {result.out_dir / 'rejected'}"
@@ -66,8 +72,11 @@ def main() -> None:
     """
 
 
-def _run_options(verb: str, default_recipe: str = "default.yaml", parallel: bool = True):
-    """The options shared by every command that runs a recipe over a corpus."""
+def _run_options(
+    verb: str, default_recipe: str = "default.yaml", parallel: bool = True, resumable: bool = True
+):
+    """The options shared by every command that runs a recipe over a corpus (``parallel``:
+    with --num-proc; ``resumable``: with --resume)."""
     options = [
         click.argument("inputs", nargs=-1, required=True, metavar="INPUT..."),
         click.option("-o", "--output", required=True, type=click.Path(), help="Output folder."),
@@ -91,9 +100,30 @@ def _run_options(verb: str, default_recipe: str = "default.yaml", parallel: bool
             default=None,
             help="Arrow IPC stream (datasets.save_to_disk layout) or file format [stream].",
         ),
+        click.option(
+            "--on-error",
+            type=click.Choice(ON_ERROR_MODES),
+            default=None,
+            help="A bad input record stops the run (fail) or becomes a rejected row with reason "
+            "bad_input_<kind> (reject) [fail].",
+        ),
+        click.option(
+            "--max-text-bytes",
+            default=None,
+            type=click.IntRange(1),
+            help=f"Longer texts are bad input [{DEFAULT_MAX_TEXT_BYTES}].",
+        ),
         click.option("--overwrite", is_flag=True, help="Replace an existing output folder."),
         click.option("-q", "--quiet", is_flag=True, help="No progress bars and no summary."),
     ]
+    if resumable:
+        resume = click.option(
+            "--resume",
+            is_flag=True,
+            help="Continue an interrupted run of the same command (refused if config or input "
+            "changed).",
+        )
+        options.insert(-1, resume)
     if parallel:
         num_proc = click.option(
             "--num-proc", default=1, show_default=True, type=click.IntRange(1), help="Processes."
@@ -109,7 +139,13 @@ def _run_options(verb: str, default_recipe: str = "default.yaml", parallel: bool
 
 
 def _run_recipe(verb: str, inputs, output, config, quiet, **options) -> None:
-    """Load the recipe, run it, print the summary; user errors become one-line messages."""
+    """Load the recipe, run it, print the summary; user errors become one-line messages.
+    Ctrl-C stops with status 130 and says how to resume."""
+    if not logging.getLogger("dataprep").handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logging.getLogger("dataprep").addHandler(handler)
+    logging.getLogger("dataprep").setLevel(logging.WARNING if quiet else logging.INFO)
     try:
         recipe_path = Path(config) if config else builtin_recipe(f"{verb}/default.yaml")
         recipe = load_recipe(recipe_path)
@@ -129,6 +165,9 @@ def _run_recipe(verb: str, inputs, output, config, quiet, **options) -> None:
             shard_format=options["shard_format"] or recipe.get("shard_format", "stream"),
             progress=not quiet,
             config={"recipe": str(recipe_path), **recipe},
+            on_error=options["on_error"] or recipe.get("on_error", "fail"),
+            max_text_bytes=options["max_text_bytes"]
+            or recipe.get("max_text_bytes", DEFAULT_MAX_TEXT_BYTES),
         )
         result = pipeline.run(
             list(inputs),
@@ -136,9 +175,17 @@ def _run_recipe(verb: str, inputs, output, config, quiet, **options) -> None:
             text_column=options["text_column"] or recipe.get("text_column", "text"),
             id_column=options["id_column"] or recipe.get("id_column", "id"),
             overwrite=options["overwrite"],
+            resume=options["resume"],
         )
     except DataprepError as error:
         raise click.ClickException(str(error)) from None
+    except KeyboardInterrupt:
+        click.echo(
+            f"Interrupted; the partial run is kept beside {output}: rerun the same command "
+            "with --resume to continue.",
+            err=True,
+        )
+        sys.exit(130)
     if not quiet:
         click.echo(_summary(result))
 
@@ -160,7 +207,7 @@ def score_command(inputs, output, config, quiet, **options):
 
 
 @main.command("schedule")
-@_run_options("schedule", default_recipe="<pacing>.yaml", parallel=False)
+@_run_options("schedule", default_recipe="<pacing>.yaml", parallel=False, resumable=False)
 @click.option(
     "--pacing",
     type=click.Choice(PACINGS),
@@ -202,6 +249,9 @@ def schedule_command(inputs, output, config, quiet, **options):
             shard_format=options["shard_format"] or recipe.get("shard_format", "stream"),
             progress=not quiet,
             config={"recipe": str(recipe_path), **recipe, "schedule": curriculum.get_params()},
+            on_error=options["on_error"] or recipe.get("on_error", "fail"),
+            max_text_bytes=options["max_text_bytes"]
+            or recipe.get("max_text_bytes", DEFAULT_MAX_TEXT_BYTES),
         )
         result = run.run(
             list(inputs),

@@ -34,7 +34,20 @@ RECIPE_KEYS = (
     "batch_rows",
     "max_shard_bytes",
     "shard_format",
+    "on_error",
+    "max_text_bytes",
 )
+# The type each optional key must have, and what it means, for one-sentence errors.
+KEY_TYPES = {
+    "text_column": (str, "a column name"),
+    "id_column": (str, "a column name"),
+    "batch_rows": (int, "a positive integer"),
+    "max_shard_bytes": (int, "a positive integer"),
+    "max_text_bytes": (int, "a positive integer"),
+    "shard_format": (str, "'stream' or 'file'"),
+    "on_error": (str, "'fail' or 'reject'"),
+}
+CHOICES = {"shard_format": ("stream", "file"), "on_error": ("fail", "reject")}
 
 SCHEDULE_KEYS = (
     "schedule",
@@ -43,6 +56,8 @@ SCHEDULE_KEYS = (
     "batch_rows",
     "max_shard_bytes",
     "shard_format",
+    "on_error",
+    "max_text_bytes",
 )
 
 
@@ -81,6 +96,7 @@ def load_recipe(path: str | Path) -> dict[str, Any]:
     check_keys(path, data, RECIPE_KEYS, "a mapping with a 'stages' list")
     if not isinstance(data.get("stages"), list) or not data["stages"]:
         raise ConfigError(f"{Path(path)}: 'stages' must be a non-empty list of stages")
+    check_key_types(path, data)
     return data
 
 
@@ -91,7 +107,21 @@ def load_schedule_recipe(path: str | Path) -> dict[str, Any]:
     check_keys(path, data, SCHEDULE_KEYS, "a mapping with a 'schedule' mapping")
     if not isinstance(data.get("schedule"), dict):
         raise ConfigError(f"{Path(path)}: 'schedule' must be a mapping of curriculum parameters")
+    check_key_types(path, data)
     return data
+
+
+def check_key_types(path: str | Path, data: dict[str, Any]) -> None:
+    """Raise, in one sentence, when an optional run key has the wrong type or value."""
+    for key, (expected, described) in KEY_TYPES.items():
+        if key not in data:
+            continue
+        value = data[key]
+        wrong = not isinstance(value, expected) or isinstance(value, bool)
+        wrong = wrong or (expected is int and value < 1)
+        wrong = wrong or (key in CHOICES and value not in CHOICES[key])
+        if wrong:
+            raise ConfigError(f"{path}: {key!r} must be {described}. Got {value!r} instead.")
 
 
 def build_stage(name: str, params: dict[str, Any] | None) -> Stage:

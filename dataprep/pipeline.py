@@ -10,21 +10,23 @@ Output layout (atomic: built under a hidden temporary folder, renamed into place
 
 from __future__ import annotations
 
-import json
+import logging
 import shutil
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 
+from dataprep.checkpoint import FINGERPRINT_FILE, RunState, crash_point
 from dataprep.decisions import DecisionLog
-from dataprep.errors import ConfigError, OutputError
+from dataprep.errors import ConfigError, DataprepError, OutputError
+from dataprep.io.bad_input import DEFAULT_MAX_TEXT_BYTES, check_on_error
 from dataprep.io.readers import DEFAULT_BATCH_ROWS, Corpus, open_corpus
-from dataprep.io.writer import DEFAULT_MAX_SHARD_BYTES, ShardedWriter
+from dataprep.io.writer import DEFAULT_MAX_SHARD_BYTES
 from dataprep.progress import progress_bar
 from dataprep.runners.local import LocalRunner
 from dataprep.stage import (
@@ -32,31 +34,25 @@ from dataprep.stage import (
     REJECT_STAGE,
     Filter,
     RunContext,
-    Scorer,
     Stage,
     alive_mask,
+    set_column,
 )
-from dataprep.stats import StageStats, ValueSample, batch_stage_stats
+from dataprep.write_pass import REJECT_COLUMNS, RunResult, load_result, write_pass
 
-REJECT_COLUMNS = {REJECT_STAGE: pa.string(), REJECT_REASON: pa.string()}
+__all__ = ["Pipeline", "RunResult"]
 
-
-@dataclass
-class RunResult:
-    """What a finished run wrote: the output folder, row counts and per-stage stats."""
-
-    out_dir: Path
-    rows_in: int
-    rows_kept: int
-    rows_rejected: int
-    stages: list[StageStats]
+logger = logging.getLogger("dataprep")
 
 
 def _start_batch(batch: pa.RecordBatch, cached: tuple[pa.Array, pa.Array] | None):
-    """Add the reject columns: empty, or the decisions of an earlier pass."""
+    """Add the reject columns: empty (or the reader's, for bad input records), or the decisions
+    of an earlier pass (which include the reader's)."""
     for position, (name, arrow_type) in enumerate(REJECT_COLUMNS.items()):
-        values = cached[position] if cached else pa.nulls(batch.num_rows, arrow_type)
-        batch = batch.append_column(name, values)
+        if cached:
+            batch = set_column(batch, name, cached[position])
+        elif name not in batch.schema.names:
+            batch = batch.append_column(name, pa.nulls(batch.num_rows, arrow_type))
     return batch
 
 
@@ -105,6 +101,14 @@ class Pipeline:
     shard_format: 'stream' (datasets.save_to_disk layout, default) or 'file' (Arrow IPC file).
     progress: show progress bars (default False).
     config: the resolved recipe to record in the manifest (default: built from the stages).
+    on_error: 'fail' (default): the first bad input record stops the run with an InputError
+        naming file, line or row and column; 'reject': bad records become rejected rows
+        (dp_reject_stage 'input', dp_reject_reason 'bad_input_<kind>'); see
+        dataprep.io.bad_input.
+    max_text_bytes: a text longer than this many UTF-8 bytes is bad input (default 4 MiB).
+
+    A run is resumable (see dataprep.checkpoint): an interrupted or crashed run keeps its
+    temporary folder, and ``run(..., resume=True)`` continues it.
     """
 
     def __init__(
@@ -117,6 +121,8 @@ class Pipeline:
         shard_format: str = "stream",
         progress: bool = False,
         config: dict | None = None,
+        on_error: str = "fail",
+        max_text_bytes: int = DEFAULT_MAX_TEXT_BYTES,
     ) -> None:
         self.stages = list(stages)
         self.num_proc = num_proc
@@ -124,12 +130,18 @@ class Pipeline:
         self.max_shard_bytes = max_shard_bytes
         self.shard_format = shard_format
         self.progress = progress
+        self.on_error = on_error
+        self.max_text_bytes = max_text_bytes
         self.config = config or {
             "stages": [{s.name: s.get_params()} for s in self.stages],
         }
 
     def check(self) -> None:
         """Validate every stage before any data is read."""
+        try:
+            check_on_error(self.on_error)
+        except DataprepError as error:
+            raise ConfigError(str(error)) from None
         names = [stage.name for stage in self.stages]
         repeated = sorted({name for name in names if names.count(name) > 1})
         if repeated:
@@ -152,45 +164,111 @@ class Pipeline:
         text_column: str = "text",
         id_column: str = "id",
         overwrite: bool = False,
+        resume: bool = False,
     ) -> RunResult:
-        """Read ``inputs``, run every stage and write ``out_dir``."""
+        """Read ``inputs``, run every stage and write ``out_dir``.
+
+        text_column / id_column: see open_corpus; overwrite: replace an existing ``out_dir``
+        (default False); resume: continue the interrupted run whose temporary folder
+        (``.OUT.dataprep-tmp``) is beside ``out_dir``, refusing with the reason when its config
+        or inputs changed (default False: a leftover temporary folder is replaced).
+        """
         self.check()
         out_dir = Path(out_dir)
         corpus = open_corpus(
-            inputs, text_column=text_column, id_column=id_column, batch_rows=self.batch_rows
+            inputs,
+            text_column=text_column,
+            id_column=id_column,
+            batch_rows=self.batch_rows,
+            on_error=self.on_error,
+            max_text_bytes=self.max_text_bytes,
         )
         columns = list(corpus.output_schema.names)
         for stage in self.stages:
             stage.check_columns(columns)
             columns += [c for c in stage.output_columns() if c not in columns]
-        tmp_dir = _prepare_output(out_dir, overwrite)
+        tmp_dir = out_dir.parent / f".{out_dir.name}.dataprep-tmp"
+        state = RunState(tmp_dir)
+        fingerprint = self.fingerprint(corpus)
+        resuming = resume and tmp_dir.exists()
+        if resuming and not (tmp_dir / FINGERPRINT_FILE).exists():
+            if (tmp_dir / "manifest.json").exists():  # interrupted just before the rename
+                return self._finish(tmp_dir, out_dir, load_result(tmp_dir))
+            resuming = False
+        if resuming:
+            reason = state.change_from(fingerprint)
+            if reason:
+                raise OutputError(
+                    f"{out_dir}: cannot resume: {reason}; rerun without --resume to start over"
+                )
+            check_output(out_dir, overwrite)
+            logger.info("resuming the interrupted run in %s", tmp_dir)
+        elif resume and (out_dir / "manifest.json").exists():
+            logger.info("nothing to resume: %s is complete", out_dir)
+            return load_result(out_dir)
+        else:
+            check_output(out_dir, overwrite)
+            prepare_output(out_dir, tmp_dir)
+            state.start(fingerprint)
         try:
-            result = self._run_passes(corpus, tmp_dir)
-        except BaseException:
-            shutil.rmtree(tmp_dir, ignore_errors=True)  # nothing half-written stays behind
+            result = self._run_passes(corpus, tmp_dir, state, resuming)
+        except DataprepError:
+            shutil.rmtree(tmp_dir, ignore_errors=True)  # bad input: nothing to resume
             raise
+        state.finish()
+        return self._finish(tmp_dir, out_dir, result)
+
+    def _finish(self, tmp_dir: Path, out_dir: Path, result: RunResult) -> RunResult:
+        crash_point("before_rename")
         if out_dir.exists():
             shutil.rmtree(out_dir)
         tmp_dir.rename(out_dir)
         result.out_dir = out_dir
         return result
 
-    def _run_passes(self, corpus: Corpus, tmp_dir: Path) -> RunResult:
-        """Fit passes, then the writing pass, into ``tmp_dir``."""
+    def fingerprint(self, corpus: Corpus) -> dict:
+        """What a resumed run must share with the interrupted one (see dataprep.checkpoint)."""
+        from dataprep import __version__
+
+        return {
+            "dataprep_version": __version__,
+            "stages": [
+                {"name": s.name, "version": s.version, "params": s.get_params()}
+                for s in self.stages
+            ],
+            "inputs": [
+                {k: v for k, v in i.items() if k != "path"} for i in corpus.describe_inputs()
+            ],
+            "config": self.config,
+            "batch_rows": self.batch_rows,
+            "max_shard_bytes": self.max_shard_bytes,
+            "shard_format": self.shard_format,
+            "on_error": self.on_error,
+            "max_text_bytes": self.max_text_bytes,
+            "text_column": corpus.text_column,
+            "id_column": corpus.id_column,
+        }
+
+    def _run_passes(self, corpus: Corpus, tmp_dir: Path, state: RunState, resuming) -> RunResult:
+        """Fit passes, then the writing pass, into ``tmp_dir``; checkpoints in ``state``."""
         work_dir = tmp_dir / "work"
-        work_dir.mkdir()
+        work_dir.mkdir(exist_ok=True)
         context = RunContext(corpus.text_column, corpus.id_column, work_dir)
         for stage in self.stages:
             stage.bind(context)
         runner = LocalRunner(self.num_proc)
         seconds = [0.0] * len(self.stages)
         log = None
-        for index, stage in enumerate(self.stages):
-            if stage.needs_fit:
-                log = self._fit_stage(index, corpus, runner, log, seconds, work_dir)
-        result = self._write(corpus, runner, tmp_dir, log, seconds)
-        shutil.rmtree(work_dir)
-        return result
+        fit_indices = [i for i, stage in enumerate(self.stages) if stage.needs_fit]
+        done = state.load_fits(fit_indices) if resuming else []
+        for index, fitted, marker in done:
+            self.stages[index].__dict__.update(fitted.__dict__)
+            seconds = marker["seconds"]
+            if marker["log"]:
+                log = DecisionLog(work_dir / marker["log"]["file"], marker["log"]["covered"])
+        for index in fit_indices[len(done) :]:
+            log = self._fit_stage(index, corpus, runner, log, seconds, work_dir, state)
+        return write_pass(self, corpus, runner, tmp_dir, log, seconds, state, resuming)
 
     def _plan(self, upto: int, log: DecisionLog | None, fit_stage: Stage | None) -> _PassPlan:
         covered = log.covered if log else 0
@@ -206,7 +284,7 @@ class Pipeline:
             return ((batch, None) for batch in batches)
         return zip(batches, log.read(), strict=True)
 
-    def _fit_stage(self, index, corpus, runner, log, seconds, work_dir) -> DecisionLog | None:
+    def _fit_stage(self, index, corpus, runner, log, seconds, work_dir, state):
         """One pass: earlier stages transform, stage ``index`` fits. Returns the new decision
         log (covering stages before ``index``) for the next pass."""
         stage = self.stages[index]
@@ -216,13 +294,14 @@ class Pipeline:
 
         def states():
             results = runner.map(_pass_task, plan, self._items(corpus, log, f"fit {stage.name}"))
-            for state, decisions, task_seconds in _timed(results, waited):
-                for i, value in enumerate(task_seconds[:-1]):
-                    seconds[i] += value
-                seconds[index] += task_seconds[-1]
-                if new_log is not None:
-                    new_log.append(*decisions)
-                yield state
+            with closing(results):
+                for fit_state, decisions, task_seconds in _timed(results, waited):
+                    for i, value in enumerate(task_seconds[:-1]):
+                        seconds[i] += value
+                    seconds[index] += task_seconds[-1]
+                    if new_log is not None:
+                        new_log.append(*decisions)
+                    yield fit_state
 
         start = time.perf_counter()
         stage.fit(states())
@@ -230,77 +309,12 @@ class Pipeline:
         seconds[index] += time.perf_counter() - start - waited[0]
         if new_log is not None:
             new_log.close()
-        if log is not None:
-            log.remove()
-        return new_log or log
-
-    def _write(
-        self, corpus: Corpus, runner: LocalRunner, tmp_dir: Path, log, seconds: list[float]
-    ) -> RunResult:
-        kept_schema = corpus.output_schema
-        for name, arrow_type in self.output_columns().items():
-            kept_schema = kept_schema.append(pa.field(name, arrow_type))
-        rejected_schema = kept_schema
-        for name, arrow_type in REJECT_COLUMNS.items():
-            rejected_schema = rejected_schema.append(pa.field(name, arrow_type))
-        options = {"max_shard_bytes": self.max_shard_bytes, "shard_format": self.shard_format}
-        kept_writer = ShardedWriter(tmp_dir / "data", kept_schema, **options)
-        rejected_writer = ShardedWriter(tmp_dir / "rejected", rejected_schema, **options)
-        names = [stage.name for stage in self.stages]
-        totals = [StageStats(name, seconds=s) for name, s in zip(names, seconds, strict=True)]
-        samples = {i: ValueSample() for i, s in enumerate(self.stages) if isinstance(s, Scorer)}
-        rows_in = 0
-        plan = self._plan(len(self.stages), log, None)
-        items = self._items(corpus, log, "transform")
-        for batch, task_seconds in runner.map(_pass_task, plan, items):
-            rows_in += batch.num_rows
-            for i, stats in enumerate(batch_stage_stats(batch, names)):
-                stats.seconds = task_seconds[i]
-                totals[i] = totals[i] + stats
-            for i, sample in samples.items():
-                column = batch.column(self.stages[i].score_column)
-                sample.add(column.to_numpy(zero_copy_only=False))
-            alive = alive_mask(batch)
-            kept_writer.write(_conform(batch.filter(pa.array(alive)), kept_schema))
-            rejected_writer.write(_conform(batch.filter(pa.array(~alive)), rejected_schema))
-        for i, sample in samples.items():
-            totals[i].score = sample.summary()
-        kept_shards = kept_writer.close()
-        rejected_shards = rejected_writer.close()
-        result = RunResult(tmp_dir, rows_in, kept_writer.rows, rejected_writer.rows, totals)
-        _write_json(tmp_dir / "stats.json", self._stats_json(result))
-        manifest = self._manifest(corpus, result, kept_shards, rejected_shards)
-        _write_json(tmp_dir / "manifest.json", manifest)
-        return result
-
-    def _stats_json(self, result: RunResult) -> dict:
-        return {
-            "rows_in": result.rows_in,
-            "rows_kept": result.rows_kept,
-            "rows_rejected": result.rows_rejected,
-            "num_proc": self.num_proc,
-            "stages": {stats.name: stats.to_dict() for stats in result.stages},
-        }
-
-    def _manifest(self, corpus, result, kept_shards, rejected_shards) -> dict:
-        from dataprep import __version__
-
-        return {
-            "dataprep_version": __version__,
-            "config": self.config,
-            "stages": [
-                {"name": s.name, "version": s.version, "params": s.get_params()}
-                for s in self.stages
-            ],
-            "text_column": corpus.text_column,
-            "id_column": corpus.id_column,
-            "ids_generated": corpus.generate_ids,
-            "inputs": corpus.describe_inputs(),
-            "shard_format": self.shard_format,
-            "data": {"rows": result.rows_kept, "shards": kept_shards},
-            "rejected": {"rows": result.rows_rejected, "shards": rejected_shards},
-            "rows_in": result.rows_in,
-        }
+        current = new_log or log
+        described = {"file": current.path.name, "covered": current.covered} if current else None
+        state.save_fit(index, stage, described, list(seconds))
+        if new_log is not None and log is not None:
+            log.remove()  # after the checkpoint, which no longer needs it
+        return current
 
 
 def _timed(items: Iterator, waited: list[float]) -> Iterator:
@@ -318,42 +332,24 @@ def _timed(items: Iterator, waited: list[float]) -> Iterator:
 _DONE = object()
 
 
-def _conform(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
-    """The batch's columns in ``schema`` order; declared columns a stage did not add are null."""
-    columns = []
-    for field in schema:
-        if field.name in batch.schema.names:
-            column = batch.column(field.name)
-            columns.append(column if column.type == field.type else column.cast(field.type))
-        else:
-            columns.append(pa.nulls(batch.num_rows, field.type))
-    return pa.RecordBatch.from_arrays(columns, schema=schema)
-
-
-def _write_json(path: Path, data: dict) -> None:
-    path.write_text(json.dumps(data, indent=2, sort_keys=False, default=_json_default) + "\n")
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, Path):
-        return str(value)
-    raise TypeError(f"cannot write {type(value).__name__} to JSON")
-
-
-def _prepare_output(out_dir: Path, overwrite: bool) -> Path:
-    """The temporary folder to build the output in, beside ``out_dir``."""
+def check_output(out_dir: Path, overwrite: bool) -> None:
     if out_dir.exists() and not overwrite and (out_dir.is_file() or any(out_dir.iterdir())):
+        what = "holds another run" if (out_dir / "manifest.json").exists() else "is not empty"
         raise OutputError(
-            f"{out_dir}: already exists and is not empty; choose another -o or pass --overwrite"
+            f"{out_dir}: already exists and {what}; choose another -o or pass --overwrite"
         )
-    tmp_dir = out_dir.parent / f".{out_dir.name}.dataprep-tmp"
+
+
+def prepare_output(out_dir: Path, tmp_dir: Path) -> None:
+    """Create the temporary folder to build the output in, beside ``out_dir``; a leftover one
+    from an interrupted run is replaced (say so)."""
     try:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         if tmp_dir.exists():
+            logger.warning(
+                "replacing %s, left by an interrupted run (use --resume to continue one)", tmp_dir
+            )
             shutil.rmtree(tmp_dir)
         tmp_dir.mkdir()
     except OSError as error:
         raise OutputError(f"{out_dir}: cannot be written: {error.strerror}") from None
-    return tmp_dir

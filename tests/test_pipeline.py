@@ -185,9 +185,9 @@ def test_filters_before_whole_corpus_stages_run_once_per_row(tmp_path, sample_co
 
 
 def test_a_bad_line_mid_run_leaves_no_output_behind(tmp_path, monkeypatch):
-    from dataprep.io import formats
+    from dataprep.io import jsonl
 
-    monkeypatch.setattr(formats, "JSON_BLOCK_BYTES", 64)  # the bad line is read mid-run
+    monkeypatch.setattr(jsonl, "JSON_BLOCK_BYTES", 64)  # the bad line is read mid-run
     path = tmp_path / "in.jsonl"
     path.write_text('{"text": "a b c"}\n' * 20 + "{not json}\n")
     with pytest.raises(InputError, match=r"in\.jsonl:line 21: not valid JSON"):

@@ -121,3 +121,35 @@ def test_a_bad_value_is_a_config_error_for_every_stage_with_numeric_params():
                 cls(**params).check_params()
             checked += 1
     assert checked >= 5
+
+
+@pytest.mark.parametrize("name", STAGES)
+def test_a_fitted_stage_pickles_with_its_state(name):
+    """Process pools, Ray and resume checkpoints ship fitted stages by pickle: the clone keeps
+    its params and transforms every batch the same."""
+    from test_fuzz import ipc_bytes
+
+    stage = registry.get(name)(**EXAMPLE_PARAMS.get(name, {}))
+    batch = make_batch(records())
+    out = run_stage(stage, batch)  # fitted (when it needs it) and bound
+    clone = pickle.loads(pickle.dumps(stage))
+    assert clone.get_params() == stage.get_params()
+    assert ipc_bytes(clone.transform_batch(batch)) == ipc_bytes(out)
+
+
+def test_bad_params_are_rejected_before_any_data_is_read(tmp_path):
+    from dataprep.pipeline import Pipeline
+
+    missing = str(tmp_path / "no-such-input.jsonl")  # reading it would be an InputError
+    checked = 0
+    for name in STAGES:
+        cls = registry.get(name)
+        params = dict(EXAMPLE_PARAMS.get(name, {}))
+        numeric = [k for k, v in cls(**params).get_params().items() if type(v) in (int, float)]
+        if numeric:
+            params[numeric[0]] = "not a number"
+            with pytest.raises(ConfigError):
+                Pipeline([cls(**params)]).run([missing], tmp_path / "out")
+            checked += 1
+    assert checked >= 5
+    assert not (tmp_path / "out").exists()

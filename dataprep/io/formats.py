@@ -6,22 +6,19 @@ Formats: JSON Lines (``.jsonl``/``.json``, optionally ``.gz`` or ``.zst``), Parq
 
 from __future__ import annotations
 
-import io
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
 from dataprep.errors import InputError
+from dataprep.io import jsonl
+from dataprep.io.jsonl import COMPRESSION_SUFFIXES, BadRecord, Chunk
 
 JSON_SUFFIXES = (".jsonl", ".json", ".ndjson")
-COMPRESSION_SUFFIXES = {".gz": "gzip", ".zst": "zstd", ".zstd": "zstd"}
 PARQUET_SUFFIXES = (".parquet", ".pq")
 ARROW_SUFFIXES = (".arrow", ".feather", ".ipc")
-JSON_BLOCK_BYTES = 8 << 20
 
 
 def detect_format(path: Path) -> str | None:
@@ -40,57 +37,88 @@ def detect_format(path: Path) -> str | None:
     return None
 
 
-def _compression(path: Path) -> str | None:
-    return COMPRESSION_SUFFIXES.get(path.suffix.lower())
+class EmptyInputError(InputError):
+    """An input file holds no record (rejected runs skip it with a warning)."""
 
 
-def _json_stream(path: Path) -> pa.NativeFile:
-    return pa.input_stream(str(path), compression=_compression(path))
-
-
-def _open_json(path: Path, schema: pa.Schema | None) -> pajson.JSONStreamingReader:
-    read_options = pajson.ReadOptions(block_size=JSON_BLOCK_BYTES, use_threads=True)
-    parse_options = pajson.ParseOptions(
-        explicit_schema=schema, unexpected_field_behavior="error" if schema else "infer"
-    )
-    return pajson.open_json(
-        _json_stream(path), read_options=read_options, parse_options=parse_options
-    )
-
-
-def peek_schema(path: Path, fmt: str, overrides: dict[str, pa.DataType]) -> pa.Schema:
+def peek_schema(
+    path: Path, fmt: str, overrides: dict[str, pa.DataType], text_column: str | None = None
+) -> pa.Schema:
     """The schema of one file. For JSON Lines it is inferred from the first block, with
-    ``overrides`` (e.g. text column -> string) applied."""
+    ``overrides`` (e.g. text column -> string) applied to columns inferred as null, and the
+    text column (when given) always read as strings. Raises EmptyInputError for a file with no
+    record."""
     try:
         if fmt == "parquet":
             return pq.read_schema(str(path))
         if fmt == "arrow":
             return _open_arrow(path).schema
-        if path.stat().st_size == 0:
-            raise InputError(f"{path}: the file is empty; expected JSON Lines, one object a line")
-        schema = _open_json(path, None).schema
+        schema = jsonl.infer_schema(path, text_column or "")
+    except jsonl.TruncatedError as error:
+        raise InputError(f"{path}: the compressed stream is truncated: {error}") from None
     except (pa.ArrowInvalid, OSError, EOFError) as error:
-        raise _diagnose(path, fmt, error) from None
+        raise InputError(f"{path}: cannot be read as {fmt}: {error}") from None
+    if schema is None:
+        raise EmptyInputError(f"{path}: the file is empty; expected JSON Lines, one object a line")
     for name, arrow_type in overrides.items():
         index = schema.get_field_index(name)
-        if index >= 0 and pa.types.is_null(schema.field(index).type):
+        if index >= 0 and (pa.types.is_null(schema.field(index).type) or name == text_column):
             schema = schema.set(index, pa.field(name, arrow_type))
     return schema
 
 
-def iter_file_batches(
-    path: Path, fmt: str, schema: pa.Schema, rows: int
-) -> Iterator[pa.RecordBatch]:
-    """Record batches of at most ``rows`` rows from one file, as stored (not yet unified)."""
+def iter_file_chunks(
+    path: Path, fmt: str, schema: pa.Schema, rows: int, text_column: str, id_column: str | None
+) -> Iterator[Chunk]:
+    """Chunks of one file, as stored (not yet unified). JSON Lines chunks carry their bad
+    records and line numbers; a truncated compressed file ends with a ``truncated`` record."""
     try:
         if fmt == "parquet":
-            yield from pq.ParquetFile(str(path)).iter_batches(batch_size=rows)
+            for batch in pq.ParquetFile(str(path)).iter_batches(batch_size=rows):
+                yield Chunk(batch, first_line=0)
         elif fmt == "arrow":
-            yield from _iter_arrow(path)
+            for batch in _iter_arrow(path):
+                yield Chunk(batch, first_line=0)
         else:
-            yield from _open_json(path, schema)
+            yield from _iter_json_chunks(path, schema, text_column, id_column)
     except (pa.ArrowInvalid, OSError, EOFError) as error:
-        raise _diagnose(path, fmt, error, schema) from None
+        raise InputError(f"{path}: cannot be read as {fmt}: {error}") from None
+
+
+def _iter_json_chunks(path, schema, text_column, id_column) -> Iterator[Chunk]:
+    blocks = jsonl.iter_blocks(path)
+    while True:
+        try:
+            item = next(blocks, None)
+        except jsonl.TruncatedError as error:
+            line = error.after_line + 1
+            message = (
+                f"the compressed stream ends early ({error}); the last complete line is "
+                f"line {error.after_line}"
+            )
+            raw = error.tail.decode("utf-8", errors="replace")
+            bad = BadRecord(0, "truncated", line, message, raw)
+            columns = [pa.nulls(1, field.type) for field in schema]
+            text_index = schema.get_field_index(text_column)
+            columns[text_index] = pa.array([raw], pa.string()).cast(schema.field(text_index).type)
+            batch = pa.RecordBatch.from_arrays(columns, schema=schema)
+            yield Chunk(batch, [bad], line)
+            return
+        if item is None:
+            return
+        block, first_line, breaks = item
+        yield jsonl.read_chunk(block, first_line, schema, text_column, id_column, breaks)
+
+
+def iter_file_batches(
+    path: Path, fmt: str, schema: pa.Schema, rows: int, text_column: str = "text"
+) -> Iterator[pa.RecordBatch]:
+    """Record batches of one file; the first bad record raises an InputError naming its line."""
+    for chunk in iter_file_chunks(path, fmt, schema, rows, text_column, None):
+        if chunk.bad:
+            bad = chunk.bad[0]
+            raise InputError(f"{path}:line {bad.line}: {bad.message}")
+        yield chunk.batch
 
 
 def _open_arrow(path: Path) -> pa.RecordBatchFileReader | pa.RecordBatchStreamReader:
@@ -108,49 +136,3 @@ def _iter_arrow(path: Path) -> Iterator[pa.RecordBatch]:
             yield reader.get_batch(index)
     else:
         yield from reader
-
-
-def _diagnose(
-    path: Path, fmt: str, error: Exception, schema: pa.Schema | None = None
-) -> InputError:
-    """Turn a low-level read error into one sentence naming file and line where possible."""
-    if fmt != "jsonl":
-        return InputError(f"{path}: cannot be read as {fmt}: {error}")
-    try:
-        located = _locate_bad_json_line(path, schema)
-    except (OSError, EOFError) as read_error:
-        return InputError(f"{path}: cannot be decompressed or read: {read_error}")
-    if located:
-        return InputError(f"{path}:{located}")
-    return InputError(f"{path}: cannot be read as JSON Lines: {error}")
-
-
-def _locate_bad_json_line(path: Path, schema: pa.Schema | None) -> str | None:
-    """'line N: what is wrong' for the first line that is not a JSON object or has a column
-    outside ``schema``; None when every line looks right."""
-    known = set(schema.names) if schema is not None else None
-    with _json_stream(path) as raw, io.TextIOWrapper(raw, encoding="utf-8", errors="strict") as f:
-        line_number = 0
-        try:
-            for line_number, line in enumerate(f, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as error:
-                    return (
-                        f"line {line_number}: not valid JSON ({error.msg} at column {error.colno})"
-                    )
-                if not isinstance(record, dict):
-                    return (
-                        f"line {line_number}: expected a JSON object, got {type(record).__name__}"
-                    )
-                extra = sorted(set(record) - known) if known is not None else []
-                if extra:
-                    return (
-                        f"line {line_number}: column {extra[0]!r} is not in the schema of the "
-                        f"earlier lines ({', '.join(sorted(known))})"
-                    )
-        except UnicodeDecodeError as error:
-            return f"line {line_number + 1}: invalid UTF-8 bytes ({error.reason})"
-    return None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import glob
 import json
 import os
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,14 @@ import pyarrow as pa
 import xxhash
 
 from dataprep.errors import InputError
-from dataprep.io.formats import detect_format, iter_file_batches, peek_schema
+from dataprep.io.bad_input import (
+    DEFAULT_MAX_TEXT_BYTES,
+    INPUT_ERROR,
+    SeenIds,
+    check_chunk,
+    check_on_error,
+)
+from dataprep.io.formats import EmptyInputError, detect_format, iter_file_chunks, peek_schema
 from dataprep.stage import ROW_COLUMN
 
 DEFAULT_BATCH_ROWS = 8192
@@ -112,7 +120,9 @@ class Corpus:
     """Several input files read as one stream of record batches.
 
     Every batch has the unified input columns, the id column (generated as ``name:row`` when the
-    input has none) and the internal ``_dp_row`` column (global row number in input order).
+    input has none) and the internal ``_dp_row`` column (global row number in input order). With
+    ``on_error="reject"`` it also has dp_reject_stage, dp_reject_reason and dp_input_error, set
+    for bad records (see dataprep.io.bad_input).
     """
 
     sources: list[Source]
@@ -122,7 +132,11 @@ class Corpus:
     generate_ids: bool
     batch_rows: int = DEFAULT_BATCH_ROWS
     batch_bytes: int = DEFAULT_BATCH_BYTES
+    on_error: str = "fail"
+    max_text_bytes: int = DEFAULT_MAX_TEXT_BYTES
+    warnings: list[str] = field(default_factory=list)
     _file_schemas: list[pa.Schema] = field(default_factory=list, repr=False)
+    _drift: dict[int, str] = field(default_factory=dict, repr=False)
 
     @property
     def output_schema(self) -> pa.Schema:
@@ -130,6 +144,11 @@ class Corpus:
         if self.generate_ids:
             return self.schema.append(pa.field(self.id_column, pa.string()))
         return self.schema
+
+    @property
+    def input_error_columns(self) -> dict[str, pa.DataType]:
+        """Columns that only rejected rows carry: dp_input_error in reject mode."""
+        return {INPUT_ERROR: pa.string()} if self.on_error == "reject" else {}
 
     def describe_inputs(self) -> list[dict]:
         """File, format, size and fingerprint of every input (for the manifest)."""
@@ -145,18 +164,33 @@ class Corpus:
         ]
 
     def iter_batches(self) -> Iterator[pa.RecordBatch]:
+        """The corpus in input order, in batches of at most batch_rows rows. Batch boundaries
+        depend only on the data and batch_rows (so a resumed run sees the same batches)."""
         next_row = 0
-        for source, file_schema in zip(self.sources, self._file_schemas, strict=True):
+        seen = None if self.generate_ids else SeenIds()
+        for index, (source, file_schema) in enumerate(
+            zip(self.sources, self._file_schemas, strict=True)
+        ):
             row_in_file = 0
-            batches = iter_file_batches(source.path, source.format, file_schema, self.batch_rows)
-            for raw in batches:
-                for piece in _split(raw, self.batch_rows, self.batch_bytes):
-                    batch = self._conform(piece, source)
+            id_column = None if self.generate_ids else self.id_column
+            chunks = iter_file_chunks(
+                source.path,
+                source.format,
+                file_schema,
+                self.batch_rows,
+                self.text_column,
+                id_column,
+            )
+            for chunk in chunks:
+                batch, extra = check_chunk(self, chunk, index, row_in_file, seen)
+                for start, piece in _split(batch, self.batch_rows, self.batch_bytes):
                     if self.generate_ids:
                         ids = [f"{source.name}:{row_in_file + i}" for i in range(piece.num_rows)]
-                        batch = batch.append_column(self.id_column, pa.array(ids, pa.string()))
+                        piece = piece.append_column(self.id_column, pa.array(ids, pa.string()))
+                    for name, values in extra.items():
+                        piece = piece.append_column(name, values.slice(start, piece.num_rows))
                     rows = np.arange(next_row, next_row + piece.num_rows, dtype=np.int64)
-                    yield batch.append_column(ROW_COLUMN, pa.array(rows))
+                    yield piece.append_column(ROW_COLUMN, pa.array(rows))
                     row_in_file += piece.num_rows
                     next_row += piece.num_rows
 
@@ -172,14 +206,64 @@ class Corpus:
         return pa.RecordBatch.from_arrays(columns, schema=self.schema)
 
 
-def _split(batch: pa.RecordBatch, max_rows: int, max_bytes: int) -> Iterator[pa.RecordBatch]:
-    """Slices of ``batch`` with at most max_rows rows and about max_bytes bytes."""
+def _split(batch: pa.RecordBatch, max_rows: int, max_bytes: int) -> Iterator:
+    """(start, slice) pairs of ``batch`` with at most max_rows rows and about max_bytes bytes."""
     if batch.num_rows == 0:
         return
     bytes_per_row = max(1, batch.nbytes // batch.num_rows)
     step = max(1, min(max_rows, max_bytes // bytes_per_row))
     for start in range(0, batch.num_rows, step):
-        yield batch.slice(start, step)
+        yield start, batch.slice(start, step)
+
+
+def _peek_all(sources, text_column, on_error, skipped_warnings):
+    """(sources, schemas) of the files that hold records; empty files raise (fail) or are
+    skipped with a warning (reject)."""
+    kept, schemas = [], []
+    overrides = {text_column: pa.string()}
+    for source in sources:
+        try:
+            schemas.append(peek_schema(source.path, source.format, overrides, text_column))
+            kept.append(source)
+        except EmptyInputError as error:
+            if on_error == "fail":
+                raise
+            skipped_warnings.append(f"{source.name}: the file is empty; skipped")
+            warnings.warn(str(error) + "; skipped", stacklevel=3)
+    if not kept:
+        raise InputError(f"{sources[0].path}: every input file is empty")
+    return kept, schemas
+
+
+def _unify(sources, schemas, on_error) -> tuple[pa.Schema, dict[int, str]]:
+    """The corpus schema (the first file's columns, types promoted across files) and, in reject
+    mode, the files that drift from it with the reason; fail mode raises instead."""
+    first_names = set(schemas[0].names)
+    drift: dict[int, str] = {}
+    for index, (source, schema) in enumerate(zip(sources, schemas, strict=True)):
+        if set(schema.names) != first_names:
+            missing = sorted(first_names - set(schema.names))
+            extra = sorted(set(schema.names) - first_names)
+            message = (
+                f"columns differ from {sources[0].name} "
+                f"(missing: {missing or 'none'}; extra: {extra or 'none'})"
+            )
+            if on_error == "fail":
+                raise InputError(f"{source.path}: {message}")
+            drift[index] = message
+    unified = schemas[0]
+    for index, schema in enumerate(schemas):
+        if index in drift:
+            continue
+        try:
+            unified = pa.unify_schemas([unified, schema], promote_options="permissive")
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
+            if on_error == "fail":
+                raise InputError(
+                    f"the input files' column types cannot be unified: {error}"
+                ) from None
+            drift[index] = f"column types cannot be unified with {sources[0].name}: {error}"
+    return pa.schema([unified.field(name) for name in schemas[0].names]), drift
 
 
 def open_corpus(
@@ -188,26 +272,24 @@ def open_corpus(
     text_column: str = "text",
     id_column: str = "id",
     batch_rows: int = DEFAULT_BATCH_ROWS,
+    on_error: str = "fail",
+    max_text_bytes: int = DEFAULT_MAX_TEXT_BYTES,
 ) -> Corpus:
     """Resolve inputs, check they share one schema with a string text column, and return the
-    corpus. Raises InputError naming the file and column when they do not."""
-    sources = resolve_inputs(specs)
-    overrides = {text_column: pa.string()}
-    schemas = [peek_schema(s.path, s.format, overrides) for s in sources]
-    first_names = set(schemas[0].names)
-    for source, schema in zip(sources[1:], schemas[1:], strict=True):
-        if set(schema.names) != first_names:
-            missing = sorted(first_names - set(schema.names))
-            extra = sorted(set(schema.names) - first_names)
-            raise InputError(
-                f"{source.path}: columns differ from {sources[0].path} "
-                f"(missing: {missing or 'none'}; extra: {extra or 'none'})"
-            )
-    try:
-        unified = pa.unify_schemas(schemas, promote_options="permissive")
-    except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
-        raise InputError(f"the input files' column types cannot be unified: {error}") from None
-    unified = pa.schema([unified.field(name) for name in schemas[0].names])
+    corpus. Raises InputError naming the file and column when they do not.
+
+    text_column: the column holding documents (default 'text'); id_column: unique row ids,
+    generated as ``file:row`` when absent (default 'id'); batch_rows: rows per batch (default
+    8192); on_error: 'fail' (default) raises on the first bad record, 'reject' turns bad records
+    into rejected rows (see dataprep.io.bad_input); max_text_bytes: longer texts are bad input
+    (default 4 MiB).
+    """
+    check_on_error(on_error)
+    if not isinstance(max_text_bytes, int) or max_text_bytes < 1:
+        raise InputError(f"max_text_bytes must be a positive integer. Got {max_text_bytes!r}.")
+    skipped: list[str] = []
+    sources, schemas = _peek_all(resolve_inputs(specs), text_column, on_error, skipped)
+    unified, drift = _unify(sources, schemas, on_error)
     if text_column not in unified.names:
         raise InputError(
             f"{sources[0].path}: no text column {text_column!r}; the columns are "
@@ -221,8 +303,13 @@ def open_corpus(
     if ROW_COLUMN in unified.names:
         raise InputError(f"{sources[0].path}: column name {ROW_COLUMN!r} is reserved by dataprep")
     file_schemas = [
-        pa.schema([unified.field(n) if source.format == "jsonl" else s.field(n) for n in s.names])
-        for source, s in zip(sources, schemas, strict=True)
+        pa.schema(
+            [
+                unified.field(n) if source.format == "jsonl" and i not in drift else s.field(n)
+                for n in s.names
+            ]
+        )
+        for i, (source, s) in enumerate(zip(sources, schemas, strict=True))
     ]
     return Corpus(
         sources=sources,
@@ -231,5 +318,9 @@ def open_corpus(
         id_column=id_column,
         generate_ids=id_column not in unified.names,
         batch_rows=batch_rows,
+        on_error=on_error,
+        max_text_bytes=max_text_bytes,
+        warnings=skipped,
         _file_schemas=file_schemas,
+        _drift=drift,
     )

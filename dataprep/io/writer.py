@@ -11,6 +11,7 @@ stream files plus ``state.json`` and ``dataset_info.json``, so ``datasets.load_f
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow as pa
@@ -26,6 +27,12 @@ class ShardedWriter:
 
     The directory must not exist yet; ``close()`` renames the parts to
     ``data-00000-of-0000N.arrow`` and returns the shard list with row counts.
+
+    Shard boundaries depend only on the batches written (their rows and Arrow sizes), never on
+    timing. ``on_shard(part, consumed)``, when set, is called each time a part is complete, with
+    the part's entry and how many rows of the batch being written it had consumed; a run that
+    restarts at that batch, skipping those rows, writes the following parts identically
+    (see ``restore``).
     """
 
     def __init__(
@@ -35,6 +42,7 @@ class ShardedWriter:
         *,
         max_shard_bytes: int = DEFAULT_MAX_SHARD_BYTES,
         shard_format: str = "stream",
+        resume: bool = False,
     ) -> None:
         if shard_format not in SHARD_FORMATS:
             raise ValueError(f"shard_format must be one of {SHARD_FORMATS}, got {shard_format!r}")
@@ -42,13 +50,24 @@ class ShardedWriter:
         self.schema = schema
         self.max_shard_bytes = max_shard_bytes
         self.shard_format = shard_format
-        self.directory.mkdir(parents=True, exist_ok=False)
+        self.directory.mkdir(parents=True, exist_ok=resume)
         self._parts: list[dict] = []
         self._sink: pa.NativeFile | None = None
         self._writer = None
         self._part_bytes = 0
         self._part_rows = 0
         self.rows = 0
+        self.on_shard: Callable[[dict, int], None] | None = None
+
+    def restore(self, parts: list[dict]) -> None:
+        """Continue after ``parts`` (complete part files kept from an interrupted run); any
+        other part file in the directory is a partial one and is deleted."""
+        self._parts = [dict(part) for part in parts]
+        self.rows = sum(part["rows"] for part in parts)
+        keep = {part["part"] for part in parts}
+        for path in self.directory.glob("part-*.arrow"):
+            if path.name not in keep:
+                path.unlink()
 
     def _open_part(self) -> None:
         path = self.directory / f"part-{len(self._parts):05d}.arrow"
@@ -59,12 +78,14 @@ class ShardedWriter:
         self._part_bytes = 0
         self._part_rows = 0
 
-    def _close_part(self) -> None:
+    def _close_part(self, consumed: int | None = None) -> None:
         if self._writer is not None:
             self._writer.close()
             self._sink.close()
             self._parts[-1]["rows"] = self._part_rows
             self._writer = None
+            if consumed is not None and self.on_shard is not None:
+                self.on_shard(self._parts[-1], consumed)
 
     def write(self, batch: pa.RecordBatch) -> None:
         """Append a batch (its schema must equal the writer's)."""
@@ -80,7 +101,7 @@ class ShardedWriter:
                 bytes_per_row = max(1, piece.nbytes // piece.num_rows)
                 fit = room // bytes_per_row
                 if fit == 0 and self._part_rows > 0:
-                    self._close_part()
+                    self._close_part(start)
                     continue
                 piece = piece.slice(0, max(1, fit))
             self._writer.write_batch(piece)
@@ -89,7 +110,7 @@ class ShardedWriter:
             self.rows += piece.num_rows
             start += piece.num_rows
             if self._part_bytes >= self.max_shard_bytes:
-                self._close_part()
+                self._close_part(start)
 
     def close(self) -> list[dict]:
         """Finish the shards; returns ``[{"file", "rows", "bytes"}]`` in order."""
@@ -101,7 +122,9 @@ class ShardedWriter:
         for index, part in enumerate(self._parts):
             name = f"data-{index:05d}-of-{total:05d}.arrow"
             target = self.directory / name
-            (self.directory / part["part"]).rename(target)
+            source = self.directory / part["part"]
+            if source.exists() or not target.exists():  # renamed already by an interrupted close
+                source.rename(target)
             shards.append({"file": name, "rows": part["rows"], "bytes": target.stat().st_size})
         if self.shard_format == "stream":
             self._write_hf_metadata(shards)

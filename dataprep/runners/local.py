@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import pickle
+import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -19,6 +20,8 @@ _WORKER_FUNCTION: Callable[[Any, Any], Any] | None = None
 
 def _init_worker(function: Callable[[Any, Any], Any], payload_bytes: bytes) -> None:
     global _WORKER_FUNCTION, _WORKER_PAYLOAD
+    # Ctrl-C is the driver's to handle: it stops the pool (terminate) and keeps the checkpoints.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER_FUNCTION = function
     _WORKER_PAYLOAD = pickle.loads(payload_bytes)
 

@@ -119,19 +119,18 @@ class PlanReport:
             },
         }
 
-    def stats_json(self, rows_in: int, rows_rejected: int) -> dict:
-        """Counts, and how often rows were served (the plan repeats rows when it is longer than
-        the data, and pacing serves easy rows more often)."""
+    def stats_json(self, rows_in: int, rows_rejected: int, reasons: dict[str, int]) -> dict:
+        """Counts, rejections by reason, and how often rows were served (the plan repeats rows
+        when it is longer than the data, and pacing serves easy rows more often)."""
         counts = np.bincount(self.served)
         histogram = {str(k): int(counts[k]) for k in range(min(len(counts), SERVED_HISTOGRAM_MAX))}
         if len(counts) > SERVED_HISTOGRAM_MAX:
             histogram[f"{SERVED_HISTOGRAM_MAX}+"] = int(counts[SERVED_HISTOGRAM_MAX:].sum())
-        rejected = {"missing_difficulty": rows_rejected} if rows_rejected else {}
         return {
             "rows_in": rows_in,
             "rows_scheduled": len(self.values),
             "rows_rejected": rows_rejected,
-            "reasons": rejected,
+            "reasons": dict(sorted(reasons.items())),
             "samples": int(self._samples.sum()),
             "steps": self.steps,
             "served": {

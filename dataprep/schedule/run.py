@@ -20,6 +20,7 @@ arrays (about 32 bytes a row), whatever the length of the plan.
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,13 +29,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dataprep.errors import ConfigError, InputError
+from dataprep.io.bad_input import DEFAULT_MAX_TEXT_BYTES
 from dataprep.io.readers import DEFAULT_BATCH_ROWS, Corpus, open_corpus
 from dataprep.io.writer import DEFAULT_MAX_SHARD_BYTES, ShardedWriter
-from dataprep.pipeline import _conform, _prepare_output, _write_json
+from dataprep.pipeline import check_output, prepare_output
 from dataprep.progress import progress_bar
 from dataprep.schedule.curriculum import Curriculum, DifficultyOrder, PlanDrawer
 from dataprep.schedule.plan_report import PlanReport
 from dataprep.stage import REJECT_REASON, REJECT_STAGE, ROW_COLUMN
+from dataprep.write_pass import conform, write_json
 
 STEP_COLUMN = "dp_step"
 BUCKET_COLUMN = "dp_bucket"
@@ -65,6 +68,9 @@ class ScheduleRun:
     shard_format: 'stream' (datasets.save_to_disk layout, default) or 'file'.
     progress: show progress bars (default False).
     config: the recipe to record in the manifest (default: the curriculum's parameters).
+    on_error: 'fail' (default) stops at a bad input record; 'reject' writes it to OUT/rejected
+        with reason bad_input_<kind> (see dataprep.io.bad_input).
+    max_text_bytes: longer texts are bad input (default: the reader's limit).
     """
 
     def __init__(
@@ -76,6 +82,8 @@ class ScheduleRun:
         shard_format: str = "stream",
         progress: bool = False,
         config: dict | None = None,
+        on_error: str = "fail",
+        max_text_bytes: int = DEFAULT_MAX_TEXT_BYTES,
     ) -> None:
         self.curriculum = curriculum
         self.batch_rows = batch_rows
@@ -83,6 +91,8 @@ class ScheduleRun:
         self.shard_format = shard_format
         self.progress = progress
         self.config = config or {"schedule": curriculum.get_params()}
+        self.on_error = on_error
+        self.max_text_bytes = max_text_bytes
 
     def run(
         self,
@@ -97,10 +107,17 @@ class ScheduleRun:
         self.curriculum.check_params()
         out_dir = Path(out_dir)
         corpus = open_corpus(
-            inputs, text_column=text_column, id_column=id_column, batch_rows=self.batch_rows
+            inputs,
+            text_column=text_column,
+            id_column=id_column,
+            batch_rows=self.batch_rows,
+            on_error=self.on_error,
+            max_text_bytes=self.max_text_bytes,
         )
         _check_difficulty_column(corpus, self.curriculum.difficulty_column)
-        tmp_dir = _prepare_output(out_dir, overwrite)
+        check_output(out_dir, overwrite)
+        tmp_dir = out_dir.parent / f".{out_dir.name}.dataprep-tmp"
+        prepare_output(out_dir, tmp_dir)
         try:
             result = self._run(corpus, tmp_dir)
         except BaseException:
@@ -123,8 +140,11 @@ class ScheduleRun:
         rejected_schema = corpus.output_schema
         for name in (REJECT_STAGE, REJECT_REASON):
             rejected_schema = rejected_schema.append(pa.field(name, pa.string()))
+        for name, arrow_type in corpus.input_error_columns.items():
+            rejected_schema = rejected_schema.append(pa.field(name, arrow_type))
         rejected = self._writer(tmp_dir / "rejected", rejected_schema)
-        values, rows_in = self._copy_rows(corpus, scratch, rejected, rejected_schema)
+        reasons: Counter = Counter()
+        values, rows_in = self._copy_rows(corpus, scratch, rejected, rejected_schema, reasons)
         rejected_shards = rejected.close()
 
         curriculum = self.curriculum
@@ -150,16 +170,19 @@ class ScheduleRun:
         result = ScheduleResult(
             tmp_dir, rows_in, len(values), rejected.rows, drawer.samples, drawer.steps
         )
-        _write_json(tmp_dir / "schedule.json", report.schedule_json())
-        _write_json(tmp_dir / "stats.json", report.stats_json(rows_in, rejected.rows))
-        _write_json(
+        write_json(tmp_dir / "schedule.json", report.schedule_json())
+        write_json(tmp_dir / "stats.json", report.stats_json(rows_in, rejected.rows, dict(reasons)))
+        write_json(
             tmp_dir / "manifest.json", self._manifest(corpus, result, kept_shards, rejected_shards)
         )
         return result
 
-    def _copy_rows(self, corpus, scratch, rejected, rejected_schema) -> tuple[np.ndarray, int]:
-        """Rows with a finite difficulty go to the scratch file, the others to ``rejected``.
-        Returns the kept rows' difficulties and the number of rows read."""
+    def _copy_rows(
+        self, corpus, scratch, rejected, rejected_schema, reasons: Counter
+    ) -> tuple[np.ndarray, int]:
+        """Rows with a finite difficulty go to the scratch file, the others (and bad input
+        records) to ``rejected``, counted in ``reasons``. Returns the kept rows' difficulties
+        and the number of rows read."""
         column = self.curriculum.difficulty_column
         chunks = []
         rows_in = 0
@@ -168,18 +191,23 @@ class ScheduleRun:
             for batch in batches:
                 rows_in += batch.num_rows
                 batch = batch.drop_columns([ROW_COLUMN])
+                if REJECT_STAGE in batch.schema.names:  # bad input records, in reject mode
+                    bad_input = pc.is_valid(batch.column(REJECT_STAGE))
+                    bad = batch.filter(bad_input)
+                    reasons.update(bad.column(REJECT_REASON).to_pylist())
+                    rejected.write(conform(bad, rejected_schema))
+                    batch = batch.filter(pc.invert(bad_input)).select(corpus.output_schema.names)
                 values = _difficulty_values(batch, column)
                 finite = np.isfinite(values)
                 if not finite.all():
                     bad = batch.filter(pa.array(~finite))
+                    reasons[MISSING_DIFFICULTY] += bad.num_rows
                     bad = bad.append_column(REJECT_STAGE, pa.array(["schedule"] * bad.num_rows))
-                    reasons = pa.array([MISSING_DIFFICULTY] * bad.num_rows)
-                    rejected.write(
-                        _conform(bad.append_column(REJECT_REASON, reasons), rejected_schema)
-                    )
+                    why = pa.array([MISSING_DIFFICULTY] * bad.num_rows)
+                    rejected.write(conform(bad.append_column(REJECT_REASON, why), rejected_schema))
                     batch = batch.filter(pa.array(finite))
                 if batch.num_rows:
-                    scratch_writer.write_batch(_conform(batch, corpus.output_schema))
+                    scratch_writer.write_batch(conform(batch, corpus.output_schema))
                     chunks.append(values[finite])
         values = np.concatenate(chunks) if chunks else np.zeros(0)
         if len(values) == 0:
@@ -205,7 +233,7 @@ class ScheduleRun:
             batch = batch.append_column(STEP_COLUMN, pa.array(steps))
             batch = batch.append_column(BUCKET_COLUMN, pa.array(difficulty.bucket[rows]))
             batch = batch.append_column(COMPETENCE_COLUMN, pa.array(competence))
-            kept.write(_conform(batch, kept_schema))
+            kept.write(conform(batch, kept_schema))
 
     def _manifest(self, corpus, result, kept_shards, rejected_shards) -> dict:
         from dataprep import __version__

@@ -82,8 +82,11 @@ def test_missing_text_column_lists_the_columns(tmp_path):
 
 def test_non_string_text_column_is_refused(tmp_path):
     write_jsonl(tmp_path / "a.jsonl", [{"text": 5}])
+    with pytest.raises(InputError, match=r"a.jsonl:line 1: column 'text' holds int, expected a s"):
+        read_all(open_corpus([str(tmp_path / "a.jsonl")]))
+    pq.write_table(pa.table({"text": [5]}), tmp_path / "a.parquet")
     with pytest.raises(InputError, match="holds int64, expected strings"):
-        open_corpus([str(tmp_path / "a.jsonl")])
+        open_corpus([str(tmp_path / "a.parquet")])
 
 
 def test_bad_json_line_names_file_and_line(tmp_path):

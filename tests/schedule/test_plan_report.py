@@ -29,7 +29,7 @@ def test_served_counts_histogram_and_curve_by_hand():
         num_buckets=2,
         batch_size=2,
     )
-    stats = report.stats_json(rows_in=5, rows_rejected=1)
+    stats = report.stats_json(rows_in=5, rows_rejected=1, reasons={"missing_difficulty": 1})
     assert stats["served"] == {
         "rows_never": 1,
         "rows_repeated": 2,

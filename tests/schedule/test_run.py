@@ -203,3 +203,24 @@ def test_a_scored_pipeline_output_feeds_the_schedule_from_python(tmp_path, sampl
     corpus = sorted(read_rows(tmp_path / "scored" / "data")["dp_score_length"].to_pylist())
     assert max(lengths[:32]) <= corpus[51]  # the first step: the shortest 4% (52 rows)
     assert max(lengths) == corpus[-1]
+
+
+def test_bad_input_records_are_rejected_with_their_reason_in_reject_mode(tmp_path):
+    source = tmp_path / "in.jsonl"
+    lines = [
+        '{"id": "a", "text": "one", "hardness": 0.2}',
+        "this line is not json",
+        '{"id": "b", "text": "two", "hardness": 0.1}',
+        '{"id": "c", "text": "three", "hardness": null}',
+    ]
+    source.write_text("\n".join(lines) + "\n")
+    curriculum = Curriculum(pacing="sorted", difficulty_column="hardness", batch_size=1, epochs=1)
+    with pytest.raises(InputError, match="line 2"):
+        ScheduleRun(curriculum).run([str(source)], tmp_path / "strict")
+    result = ScheduleRun(curriculum, on_error="reject").run([str(source)], tmp_path / "out")
+    assert (result.rows_in, result.rows_scheduled, result.rows_rejected) == (4, 2, 2)
+    assert read_rows(tmp_path / "out" / "data")["id"].to_pylist() == ["b", "a"]
+    rejected = read_rows(tmp_path / "out" / "rejected").to_pydict()
+    assert sorted(rejected["dp_reject_reason"]) == ["bad_input_not_json", "missing_difficulty"]
+    stats = json.loads((tmp_path / "out" / "stats.json").read_text())
+    assert stats["reasons"] == {"bad_input_not_json": 1, "missing_difficulty": 1}
