@@ -9,7 +9,11 @@ import sys
 import click
 
 from dataprep.bench.coreset import METHODS
+from dataprep.bench.curriculum import CurriculumBench
 from dataprep.errors import DataprepError
+from dataprep.schedule.curriculum import PACINGS
+
+DEFAULTS = CurriculumBench()
 
 
 @click.group("bench")
@@ -162,3 +166,49 @@ def dedup(
         )
     except DataprepError as error:
         raise click.ClickException(str(error)) from None
+
+
+@bench.command("curriculum")
+@click.option("--data", required=True, help="Corpus with a text column (JSONL, Parquet, Arrow).")
+@click.option("--text-column", default="text", show_default=True)
+@click.option("--steps", default=DEFAULTS.steps, show_default=True, type=click.IntRange(1))
+@click.option(
+    "--batch-size", default=DEFAULTS.batch_size, show_default=True, type=click.IntRange(1)
+)
+@click.option(
+    "--orders",
+    default=",".join(PACINGS),
+    show_default=True,
+    help="Comma-separated pacing functions (random is always run as the reference).",
+)
+@click.option(
+    "--adaptive", default="odm", show_default=True, help="Comma-separated rules: odm, doremi."
+)
+@click.option(
+    "--eval-every", default=DEFAULTS.eval_every, show_default=True, type=click.IntRange(1)
+)
+@click.option("--context", default=DEFAULTS.context, show_default=True, type=click.IntRange(2))
+@click.option("--width", default=DEFAULTS.width, show_default=True, type=click.IntRange(8))
+@click.option("--layers", default=DEFAULTS.layers, show_default=True, type=click.IntRange(1))
+@click.option("--limit", default=None, type=click.IntRange(10), help="First N documents only.")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(0))
+@click.option("-o", "--output", required=True, help="Output folder.")
+def curriculum(data, text_column, orders, adaptive, output, **settings) -> None:
+    """Train the tiny byte-level LM once per data order (random, each pacing function, adaptive
+    mixing) at the same step budget; compare validation-loss curves (results.json, report.md,
+    curriculum.png)."""
+    from dataprep.bench.curriculum import run_curriculum_bench
+
+    bench_settings = CurriculumBench(
+        orders=tuple(o.strip() for o in orders.split(",") if o.strip()),
+        adaptive=tuple(r.strip() for r in adaptive.split(",") if r.strip()),
+        **settings,
+    )
+    try:
+        results = run_curriculum_bench(
+            data, output, bench_settings, text_column=text_column, command=_command()
+        )
+    except DataprepError as error:
+        raise click.ClickException(str(error)) from None
+    loss = results["random_final_loss"]
+    click.echo(f"random order: final validation loss {loss:.4f}; see {output}/report.md")

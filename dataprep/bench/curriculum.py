@@ -66,21 +66,22 @@ def schedule(scored: Path, out: Path, **params) -> Path:
 class CurriculumBench:
     """Settings of the curriculum benchmark.
 
-    steps: training steps of every run (default 300); batch_size: documents per step (32).
+    steps: training steps of every run (default 200); batch_size: documents per step (32).
     orders: pacing functions to compare (default: all; 'random' is always included as the
         reference); adaptive: online mixing rules to add (default ('odm',)).
-    eval_every: steps between validation losses (default 25).
-    context, width, layers: the model (bytes per document 128, width 128, 2 layers).
+    eval_every: steps between validation losses (default 20).
+    context, width, layers: the model (bytes per document 128, width 64, 2 layers): sized so
+        that the whole benchmark runs in minutes on 2 CPU cores; raise them on a GPU.
     limit: use only the first N documents (default: all); seed: data order and init (0).
     """
 
-    steps: int = 300
+    steps: int = 200
     batch_size: int = 32
     orders: tuple[str, ...] = PACINGS
     adaptive: tuple[str, ...] = ("odm",)
-    eval_every: int = 25
+    eval_every: int = 20
     context: int = 128
-    width: int = 128
+    width: int = 64
     layers: int = 2
     limit: int | None = None
     seed: int = 0
@@ -103,8 +104,10 @@ def run_curriculum_bench(
     *,
     text_column: str = "text",
     log=print,
+    command: str | None = None,
 ) -> dict:
-    """Run every order on ``data`` and write OUT/results.json, report.md and curriculum.png."""
+    """Run every order on ``data`` and write OUT/results.json, report.md and curriculum.png.
+    ``command``: the command line to record in results.json (default: none)."""
     import torch
 
     from dataprep.bench.tiny_lm import ByteTransformer, Curve, train
@@ -156,6 +159,7 @@ def run_curriculum_bench(
             run["eval_steps"], run["eval_loss"]
         ).first_step_reaching(target)
     results = {
+        "command": command,
         "settings": {
             **bench.__dict__,
             "orders": orders,
