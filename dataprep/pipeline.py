@@ -142,6 +142,9 @@ class Pipeline:
             check_on_error(self.on_error)
         except DataprepError as error:
             raise ConfigError(str(error)) from None
+        limit = self.max_text_bytes
+        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+            raise ConfigError(f"max_text_bytes must be a positive integer. Got {limit!r} instead.")
         names = [stage.name for stage in self.stages]
         repeated = sorted({name for name in names if names.count(name) > 1})
         if repeated:
