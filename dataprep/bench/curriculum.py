@@ -12,6 +12,7 @@ Writes OUT/results.json, OUT/report.md and OUT/curriculum.png.
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -174,6 +175,7 @@ def run_curriculum_bench(
     (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     (out / "report.md").write_text(report_markdown(results))
     plot_curves(results, out / "curriculum.png")
+    shutil.rmtree(out / "work")  # the scored and scheduled copies of the corpus
     return results
 
 
