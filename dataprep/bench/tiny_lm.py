@@ -68,7 +68,7 @@ def encode(texts: Sequence[str], context: int) -> tuple[torch.Tensor, torch.Tens
 
 def sample_losses(model: ByteTransformer, texts: Sequence[str]) -> torch.Tensor:
     """Mean next-byte loss of each text (nats per byte); texts of one byte or less give 0."""
-    inputs, targets = encode(texts, model.context)
+    inputs, targets = _on_device(model, *encode(texts, model.context))
     logits = model(inputs)
     losses = nn.functional.cross_entropy(
         logits.reshape(-1, VOCAB), targets.reshape(-1), ignore_index=-100, reduction="none"
@@ -77,13 +77,20 @@ def sample_losses(model: ByteTransformer, texts: Sequence[str]) -> torch.Tensor:
     return losses.sum(dim=1) / counts.clamp(min=1)
 
 
+def _on_device(model: nn.Module, *tensors: torch.Tensor) -> list[torch.Tensor]:
+    device = model.head.weight.device
+    return [tensor.to(device) for tensor in tensors]
+
+
 @torch.no_grad()
 def evaluate(model: ByteTransformer, texts: Sequence[str], batch_size: int = 64) -> float:
     """Mean next-byte loss over all bytes of ``texts`` (nats per byte)."""
     model.eval()
     total, count = 0.0, 0
     for start in range(0, len(texts), batch_size):
-        inputs, targets = encode(texts[start : start + batch_size], model.context)
+        inputs, targets = _on_device(
+            model, *encode(texts[start : start + batch_size], model.context)
+        )
         logits = model(inputs)
         total += nn.functional.cross_entropy(
             logits.reshape(-1, VOCAB), targets.reshape(-1), ignore_index=-100, reduction="sum"
@@ -153,7 +160,7 @@ def train(
         scheduler.step()
         curve.train_loss.append(loss.item())
         if on_losses is not None:
-            on_losses(step, losses.detach().numpy())
+            on_losses(step, losses.detach().cpu().numpy())
         if (step + 1) % eval_every == 0 or step + 1 == steps:
             curve.eval_steps.append(step + 1)
             curve.eval_loss.append(evaluate(model, valid_texts))
