@@ -138,6 +138,28 @@ def _run_options(
     return decorate
 
 
+def _run_settings(options: dict, recipe: dict, quiet: bool) -> dict:
+    """Reading and writing settings: the command line wins over the recipe, then defaults."""
+    return {
+        "batch_rows": options["batch_rows"] or recipe.get("batch_rows", 8192),
+        "max_shard_bytes": recipe.get("max_shard_bytes", 256 << 20),
+        "shard_format": options["shard_format"] or recipe.get("shard_format", "stream"),
+        "progress": not quiet,
+        "on_error": options["on_error"] or recipe.get("on_error", "fail"),
+        "max_text_bytes": options["max_text_bytes"]
+        or recipe.get("max_text_bytes", DEFAULT_MAX_TEXT_BYTES),
+    }
+
+
+def _output_settings(options: dict, recipe: dict) -> dict:
+    """The columns and the overwrite flag given to ``run``."""
+    return {
+        "text_column": options["text_column"] or recipe.get("text_column", "text"),
+        "id_column": options["id_column"] or recipe.get("id_column", "id"),
+        "overwrite": options["overwrite"],
+    }
+
+
 def _run_recipe(verb: str, inputs, output, config, quiet, **options) -> None:
     """Load the recipe, run it, print the summary; user errors become one-line messages.
     Ctrl-C stops with status 130 and says how to resume."""
@@ -160,22 +182,11 @@ def _run_recipe(verb: str, inputs, output, config, quiet, **options) -> None:
         pipeline = Pipeline(
             stages,
             num_proc=options["num_proc"],
-            batch_rows=options["batch_rows"] or recipe.get("batch_rows", 8192),
-            max_shard_bytes=recipe.get("max_shard_bytes", 256 << 20),
-            shard_format=options["shard_format"] or recipe.get("shard_format", "stream"),
-            progress=not quiet,
             config={"recipe": str(recipe_path), **recipe},
-            on_error=options["on_error"] or recipe.get("on_error", "fail"),
-            max_text_bytes=options["max_text_bytes"]
-            or recipe.get("max_text_bytes", DEFAULT_MAX_TEXT_BYTES),
+            **_run_settings(options, recipe, quiet),
         )
         result = pipeline.run(
-            list(inputs),
-            output,
-            text_column=options["text_column"] or recipe.get("text_column", "text"),
-            id_column=options["id_column"] or recipe.get("id_column", "id"),
-            overwrite=options["overwrite"],
-            resume=options["resume"],
+            list(inputs), output, resume=options["resume"], **_output_settings(options, recipe)
         )
     except DataprepError as error:
         raise click.ClickException(str(error)) from None
@@ -244,22 +255,10 @@ def schedule_command(inputs, output, config, quiet, **options):
         curriculum = Curriculum.from_mapping(params, where=f"{recipe_path}: schedule")
         run = ScheduleRun(
             curriculum,
-            batch_rows=options["batch_rows"] or recipe.get("batch_rows", 8192),
-            max_shard_bytes=recipe.get("max_shard_bytes", 256 << 20),
-            shard_format=options["shard_format"] or recipe.get("shard_format", "stream"),
-            progress=not quiet,
             config={"recipe": str(recipe_path), **recipe, "schedule": curriculum.get_params()},
-            on_error=options["on_error"] or recipe.get("on_error", "fail"),
-            max_text_bytes=options["max_text_bytes"]
-            or recipe.get("max_text_bytes", DEFAULT_MAX_TEXT_BYTES),
+            **_run_settings(options, recipe, quiet),
         )
-        result = run.run(
-            list(inputs),
-            output,
-            text_column=options["text_column"] or recipe.get("text_column", "text"),
-            id_column=options["id_column"] or recipe.get("id_column", "id"),
-            overwrite=options["overwrite"],
-        )
+        result = run.run(list(inputs), output, **_output_settings(options, recipe))
     except DataprepError as error:
         raise click.ClickException(str(error)) from None
     if not quiet:
