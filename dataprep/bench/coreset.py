@@ -437,6 +437,6 @@ def write_outputs(results: dict, output: Path) -> None:
         references=references,
         xlabel="fraction of train rows",
         ylabel="test accuracy (embedding probe)",
-        title="Coreset selection: probe accuracy",
+        title=f"Coreset selection: probe accuracy ({Path(results['train']['path']).name})",
         log_x=True,
     )
