@@ -192,6 +192,9 @@ def dedup(
 @click.option("--layers", default=DEFAULTS.layers, show_default=True, type=click.IntRange(1))
 @click.option("--limit", default=None, type=click.IntRange(10), help="First N documents only.")
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(0))
+@click.option(
+    "--valid-limit", default=DEFAULTS.valid_limit, show_default=True, type=click.IntRange(1)
+)
 @click.option("-o", "--output", required=True, help="Output folder.")
 def curriculum(data, text_column, orders, adaptive, output, **settings) -> None:
     """Train the tiny byte-level LM once per data order (random, each pacing function, adaptive

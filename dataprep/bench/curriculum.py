@@ -75,6 +75,7 @@ class CurriculumBench:
         that the whole benchmark runs in minutes on 2 CPU cores. Training uses CUDA when
         present; raise steps, width and context there.
     limit: use only the first N documents (default: all); seed: data order and init (0).
+    valid_limit: validation documents evaluated (default 256, the first of the held-out tenth).
     """
 
     steps: int = 200
@@ -87,6 +88,7 @@ class CurriculumBench:
     layers: int = 2
     limit: int | None = None
     seed: int = 0
+    valid_limit: int = 256
 
     def check(self) -> None:
         for order in self.orders:
@@ -118,6 +120,8 @@ def run_curriculum_bench(
     out = Path(out)
     texts = read_texts(data, text_column, bench.limit)
     scored, valid = split_and_score(texts, out / "work")
+    train_documents = len(texts) - len(valid)
+    valid = valid[: bench.valid_limit]
     samples = bench.steps * bench.batch_size
 
     def fresh_model() -> ByteTransformer:
@@ -167,7 +171,7 @@ def run_curriculum_bench(
             **bench.__dict__,
             "orders": orders,
             "data": str(data),
-            "train_documents": len(texts) - len(valid),
+            "train_documents": train_documents,
             "valid_documents": len(valid),
         },
         "random_final_loss": target,
@@ -252,8 +256,8 @@ def report_markdown(results: dict) -> str:
         "# Curriculum benchmark",
         "",
         f"Data: `{settings['data']}` ({settings['train_documents']:,} training and "
-        f"{settings['valid_documents']:,} validation documents). {settings['steps']} steps of "
-        f"{settings['batch_size']} documents; byte-level Transformer (context "
+        f"{settings['valid_documents']:,} validation documents evaluated). "
+        f"{settings['steps']} steps of {settings['batch_size']} documents; byte-level Transformer (context "
         f"{settings['context']}, width {settings['width']}, {settings['layers']} layers), the "
         f"same initial weights for every run. Validation loss in nats per byte.",
         "",
