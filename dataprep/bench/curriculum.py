@@ -257,9 +257,10 @@ def report_markdown(results: dict) -> str:
         "",
         f"Data: `{settings['data']}` ({settings['train_documents']:,} training and "
         f"{settings['valid_documents']:,} validation documents evaluated). "
-        f"{settings['steps']} steps of {settings['batch_size']} documents; byte-level Transformer (context "
-        f"{settings['context']}, width {settings['width']}, {settings['layers']} layers), the "
-        f"same initial weights for every run. Validation loss in nats per byte.",
+        f"{settings['steps']} steps of {settings['batch_size']} documents; byte-level "
+        f"Transformer (context {settings['context']}, width {settings['width']}, "
+        f"{settings['layers']} layers), the same initial weights for every run. "
+        "Validation loss in nats per byte.",
         "",
         "| order | final validation loss | vs random | step reaching random's final loss "
         "| seconds |",
