@@ -1,11 +1,10 @@
 """The trainer-side adaptive sampler: draws rows group by group with mixture weights that an online
 rule (ODM, DoReMi) updates from training losses. Pure numpy; it never imports torch.
 
-How a draw works. Each group has its own epochs: in group epoch e the group's rows are permuted
-with a generator seeded by (seed, group, e). With C consumers (ranks x DataLoader workers),
-consumer c serves positions c, c+C, c+2C, ... of that permutation, so within a group epoch no row
-is served twice across all consumers and together they cover the group. When a consumer has served
-its share it moves to the group's next epoch. The group of each draw comes from the consumer's own
+How a draw works. Each group has its own epochs, and consumers (ranks x DataLoader workers) take
+disjoint strides of each group epoch's permutation (``group_streams.GroupStreams``), so no row is
+served twice across consumers within a group epoch. The group of each draw comes from the
+consumer's own
 generator, seeded by (seed, consumer): a uniform u in [0, 1) is mapped through the cumulative
 weights. Because u is drawn one double per sample, drawing n samples at once gives exactly the
 same stream as n single draws: the stream depends on the seed, the consumer and the weights in force
@@ -26,14 +25,11 @@ from collections.abc import Iterator, Mapping, Sequence
 import numpy as np
 
 from dataprep.errors import ConfigError
+from dataprep.schedule.group_streams import GroupStreams, seeded_rng
 from dataprep.schedule.mixing import apply_floor, static_weights
 from dataprep.schedule.online import OnlineRule, make_rule
 
 STATE_VERSION = 1
-
-
-def _seed_rng(*key: int) -> np.random.Generator:
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(list(key))))
 
 
 class _Encoded:
@@ -155,9 +151,8 @@ class AdaptiveSampler:
         self._check_params(k)
         self.groups_ = groups
         self.group_codes_ = codes
-        self.sizes_ = np.bincount(codes, minlength=k).astype(np.int64)
-        order = np.argsort(codes, kind="stable").astype(np.int64)
-        self._rows = np.split(order, np.cumsum(self.sizes_)[:-1])
+        self._streams = GroupStreams(codes, k, self.seed, self.rank, self.world_size)
+        self.sizes_ = self._streams.sizes
         self._index = {g: i for i, g in enumerate(groups)} | {
             str(g): i for i, g in enumerate(groups)
         }
@@ -181,11 +176,7 @@ class AdaptiveSampler:
         if self.rule_ is not None:
             self.rule_.check_params(groups)
             self.rule_.start(groups, self.initial_weights_)
-        self._consumer, self._consumers = self.rank, self.world_size
-        self._rng = _seed_rng(self.seed, 1, self._consumer)
-        self._epochs = np.zeros(k, dtype=np.int64)
-        self._positions = np.zeros(k, dtype=np.int64)
-        self._plans: dict[int, tuple[int, np.ndarray]] = {}
+        self._rng = seeded_rng(self.seed, 1, self.rank)
         self.samples_ = 0
         self.updates_ = 0
         self.weight_history = []
@@ -211,12 +202,9 @@ class AdaptiveSampler:
         clone = copy.copy(self)
         clone.rule_ = copy.deepcopy(self.rule_)
         clone.weight_history = list(self.weight_history)
-        clone._consumer = rank * num_workers + worker
-        clone._consumers = world_size * num_workers
-        clone._rng = _seed_rng(self.seed, 1, clone._consumer)
-        clone._epochs = np.zeros(len(self.groups_), dtype=np.int64)
-        clone._positions = np.zeros(len(self.groups_), dtype=np.int64)
-        clone._plans = {}
+        consumer = rank * num_workers + worker
+        clone._streams = self._streams.for_consumer(consumer, world_size * num_workers)
+        clone._rng = seeded_rng(self.seed, 1, consumer)
         clone.samples_ = 0
         clone._set_policy(self._policy, record=False)
         return clone
@@ -228,14 +216,10 @@ class AdaptiveSampler:
         """Group -> the weight it is sampled with now."""
         return dict(zip(self.groups_, self.weights_.tolist(), strict=True))
 
-    def _share(self, group: int) -> int:
-        size, c, n = int(self.sizes_[group]), self._consumer, self._consumers
-        return max(0, (size - c + n - 1) // n)
-
     def _set_policy(self, policy: np.ndarray, *, record: bool) -> None:
         self._policy = np.asarray(policy, dtype=np.float64)
         self.weights_ = apply_floor(self._policy, self.floor)
-        servable = np.array([self._share(g) > 0 for g in range(len(self.groups_))])
+        servable = np.array([self._streams.share(g) > 0 for g in range(len(self.groups_))])
         effective = np.where(servable, self.weights_, 0.0)
         if effective.sum() <= 0:
             effective = servable.astype(np.float64)
@@ -293,43 +277,10 @@ class AdaptiveSampler:
 
     # -- drawing ------------------------------------------------------------------------------
 
-    def _plan(self, group: int) -> np.ndarray:
-        epoch = int(self._epochs[group])
-        cached = self._plans.get(group)
-        if cached is None or cached[0] != epoch:
-            rng = _seed_rng(self.seed, 2, group, epoch)
-            order = rng.permutation(int(self.sizes_[group]))[self._consumer :: self._consumers]
-            cached = (epoch, self._rows[group][order])
-            self._plans[group] = cached
-        return cached[1]
-
-    def _take(self, group: int, count: int) -> np.ndarray:
-        parts = []
-        while count > 0:
-            plan = self._plan(group)
-            if len(plan) == 0:
-                raise RuntimeError(f"group {self.groups_[group]!r} has no rows for this consumer")
-            position = int(self._positions[group])
-            n = min(count, len(plan) - position)
-            parts.append(plan[position : position + n])
-            position += n
-            count -= n
-            if position == len(plan):
-                self._epochs[group] += 1
-                position = 0
-            self._positions[group] = position
-        return parts[0] if len(parts) == 1 else np.concatenate(parts)
-
     def draw(self, n: int) -> np.ndarray:
         """The next ``n`` row indices of this consumer's stream (int64 array)."""
         choice = np.searchsorted(self._cumulative, self._rng.random(n), side="right")
-        if n == 1:
-            out = self._take(int(choice[0]), 1)
-        else:
-            counts = np.bincount(choice, minlength=len(self.groups_))
-            order = np.argsort(choice, kind="stable")
-            out = np.empty(n, dtype=np.int64)
-            out[order] = np.concatenate([self._take(g, int(c)) for g, c in enumerate(counts) if c])
+        out = self._streams.take_for(choice)
         self.samples_ += n
         return out
 
@@ -382,14 +333,13 @@ class AdaptiveSampler:
             "groups": list(self.groups_),
             "sizes": self.sizes_.tolist(),
             "seed": self.seed,
-            "consumer": self._consumer,
-            "consumers": self._consumers,
+            "consumer": self._streams.consumer,
+            "consumers": self._streams.consumers,
             "floor": self.floor,
             "policy": self._policy.tolist(),
             "rule": None if self.rule_ is None else self.rule_.state_dict(),
             "rng": self._rng.bit_generator.state,
-            "epochs": self._epochs.tolist(),
-            "positions": self._positions.tolist(),
+            **self._streams.state(),
             "samples": self.samples_,
             "updates": self.updates_,
             "history": copy.deepcopy(self.weight_history),
@@ -406,24 +356,23 @@ class AdaptiveSampler:
             or list(state["sizes"]) != self.sizes_.tolist()
         ):
             raise ConfigError("The sampler state was saved for other groups or group sizes.")
+        streams = self._streams
         if (state["consumer"], state["consumers"], state["seed"]) != (
-            self._consumer,
-            self._consumers,
+            streams.consumer,
+            streams.consumers,
             self.seed,
         ):
             raise ConfigError(
                 f"The sampler state is for consumer {state['consumer']} of {state['consumers']} "
-                f"with seed {state['seed']}; this sampler is consumer {self._consumer} of "
-                f"{self._consumers} with seed {self.seed}."
+                f"with seed {state['seed']}; this sampler is consumer {streams.consumer} of "
+                f"{streams.consumers} with seed {self.seed}."
             )
         if (state["rule"] is None) != (self.rule_ is None):
             raise ConfigError("The sampler state and this sampler differ in having an online rule.")
         if self.rule_ is not None:
             self.rule_.load_state_dict(state["rule"])
         self._rng.bit_generator.state = copy.deepcopy(state["rng"])
-        self._epochs = np.asarray(state["epochs"], dtype=np.int64)
-        self._positions = np.asarray(state["positions"], dtype=np.int64)
-        self._plans = {}
+        streams.load_state(state)
         self.samples_ = int(state["samples"])
         self.updates_ = int(state["updates"])
         self.weight_history = copy.deepcopy(list(state["history"]))

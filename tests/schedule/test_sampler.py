@@ -68,8 +68,9 @@ def test_two_ranks_never_serve_the_same_row_within_a_group_epoch_and_cover_it():
 def test_worker_shards_are_disjoint_strides():
     base = AdaptiveSampler(LABELS, seed=3, rank=1, world_size=2)
     shards = [base.shard(w, 3) for w in range(3)]
-    assert [s._consumer for s in shards] == [3, 4, 5] and shards[0]._consumers == 6
-    union = np.concatenate([s._plan(0) for s in shards])
+    streams = [s._streams for s in shards]
+    assert [s.consumer for s in streams] == [3, 4, 5] and streams[0].consumers == 6
+    union = np.concatenate([s._plan(0) for s in streams])
     assert len(set(union.tolist())) == len(union) == 300
 
 
