@@ -48,7 +48,12 @@ class StageStats:
     @classmethod
     def from_dict(cls, name: str, data: dict) -> StageStats:
         return cls(
-            name, data["rows_in"], data["rows_rejected"], Counter(data["reasons"]), data["seconds"]
+            name,
+            data["rows_in"],
+            data["rows_rejected"],
+            Counter(data["reasons"]),
+            data["seconds"],
+            data.get("score"),
         )
 
 

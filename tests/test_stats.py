@@ -66,11 +66,6 @@ def test_from_dict_round_trips_through_json():
     assert back.to_dict() == stats.to_dict()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: StageStats.from_dict ignores the 'score' that to_dict writes, so "
-    "write_pass.load_result (resume of a finished run) loses scorer summaries",
-)
 def test_from_dict_keeps_the_score_summary():
     stats = StageStats("s", 3, 0, Counter(), 0.5, {"count": 3, "missing": 0})
     assert StageStats.from_dict("s", stats.to_dict()).score == {"count": 3, "missing": 0}
