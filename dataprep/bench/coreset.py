@@ -21,11 +21,13 @@ The full-data reference is each probe trained on all train rows. Per method and 
 summary has mean and sample standard deviation (ddof=1) over seeds, the mean difference from
 ``random`` at the same fraction, and the ratio to full data. ``facility_location`` ignores the
 seed, so its std is 0; ``kcenter_greedy`` varies only through its seeded first row.
+
+This module is the harness (options, split, selection, the loop); the numbers are in
+``coreset_metrics``, the outputs in ``coreset_report``.
 """
 
 from __future__ import annotations
 
-import json
 import shutil
 import time
 from pathlib import Path
@@ -33,10 +35,12 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from dataprep.bench.plots import line_plot_with_error_bars
+from dataprep.bench.common import embedding_array, fit_in_memory, read_records
+from dataprep.bench.coreset_metrics import coverage, probe_accuracy, summarize
+from dataprep.bench.coreset_report import write_outputs
 from dataprep.errors import ConfigError
 from dataprep.registry import get as get_stage
-from dataprep.stage import ROW_COLUMN, RunContext
+from dataprep.stage import ROW_COLUMN
 
 METHODS = (
     "random",
@@ -52,31 +56,9 @@ OPTIONAL_METHODS = ("score_topk",)  # needs score_column
 # larger budget, so the bench runs them once per seed at the largest budget.
 PREFIX_METHODS = ("kcenter_greedy", "facility_location", "density", "prototypes", "d4")
 DEFAULT_FRACTIONS = (0.01, 0.05, 0.1, 0.2, 0.5)
-VIEWS = ("embedding", "tfidf")
 EMBEDDING = "dp_bench_embedding"
 LABEL = "dp_bench_label"
 SCORE = "dp_bench_score"
-
-
-def read_records(path: str | Path, fields: list[str] | None) -> list[dict]:
-    """The records of a JSON Lines file (plain, .gz or .zst), keeping only ``fields`` (None:
-    all); a ConfigError names the first field missing from the first record."""
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"{path}: no such file.")
-    with pa.input_stream(str(path), compression="detect") as stream:
-        lines = stream.read().decode("utf-8").splitlines()
-    records = [json.loads(line) for line in lines if line.strip()]
-    if not records:
-        raise ConfigError(f"{path}: no records.")
-    if fields is None:
-        return records
-    for field in fields:
-        if field not in records[0]:
-            raise ConfigError(
-                f"{path}: no field {field!r}; the fields are {', '.join(records[0])}."
-            )
-    return [{f: r.get(f) for f in fields} for r in records]
 
 
 def check_options(methods: list[str], fractions: list[float], seeds: int, score_column) -> None:
@@ -127,7 +109,7 @@ def select(
     """Positions of the ``budget`` rows that the registered selector stage ``method`` keeps, in
     the order it picked them, run in memory on ``vectors`` (normalized float32 [n, d]);
     ``labels`` feed ``stratified``, ``scores`` feed ``score_topk``."""
-    n, dim = vectors.shape
+    n = len(vectors)
     cls = get_stage(method)
     accepted = cls.param_names()
     params: dict = {"budget": int(budget)}
@@ -137,101 +119,17 @@ def select(
         params["embedding_column"] = EMBEDDING
     if "seed" in accepted:
         params["seed"] = int(seed)
-    stage = cls(**params)
-    stage.check_params()
-    stage.bind(RunContext(work_dir=work_dir))
-    flat = pa.array(np.ascontiguousarray(vectors, np.float32).ravel())
-    offsets = pa.array(np.arange(n + 1, dtype=np.int32) * dim)
     columns = {
         ROW_COLUMN: pa.array(np.arange(n, dtype=np.int64)),
-        EMBEDDING: pa.ListArray.from_arrays(offsets, flat),
+        EMBEDDING: embedding_array(vectors),
         LABEL: pa.array(labels.tolist()),
         SCORE: pa.array(np.zeros(n) if scores is None else np.asarray(scores, np.float64)),
     }
-    batch = pa.RecordBatch.from_pydict(columns)
-    stage.fit([stage.fit_state(batch)])
+    stage = fit_in_memory(cls(**params), columns, work_dir)
     chosen = np.asarray(stage.selected_rows_, np.int64)  # in selection order
     if len(chosen) != budget:
         raise AssertionError(f"{method} kept {len(chosen)} rows, not the budget {budget}")
     return chosen
-
-
-def nearest_distance(points: np.ndarray, selected: np.ndarray, block: int = 2048) -> np.ndarray:
-    """Cosine distance (1 - dot product) from each of ``points`` to its nearest row of
-    ``selected`` (both normalized), computed in blocks."""
-    out = np.empty(len(points), np.float64)
-    for start in range(0, len(points), block):
-        sims = points[start : start + block] @ selected.T
-        out[start : start + block] = 1.0 - sims.max(axis=1)
-    return np.clip(out, 0.0, 2.0)
-
-
-def label_kl(subset_labels: np.ndarray, full_labels: np.ndarray) -> float:
-    """KL(P_subset || P_full) in nats over the classes of the full set."""
-    classes, full_counts = np.unique(full_labels, return_counts=True)
-    q = full_counts / full_counts.sum()
-    sub_counts = np.array([(subset_labels == c).sum() for c in classes], np.float64)
-    p = sub_counts / sub_counts.sum()
-    seen = p > 0
-    return float(np.sum(p[seen] * np.log(p[seen] / q[seen])))
-
-
-def coverage(train_x, test_x, train_y, chosen: np.ndarray) -> dict:
-    """k-center radius, mean test distance to the subset and label KL of a selected subset."""
-    return {
-        "kcenter_radius": float(nearest_distance(train_x, train_x[chosen]).max()),
-        "test_distance": float(nearest_distance(test_x, train_x[chosen]).mean()),
-        "label_kl": label_kl(train_y[chosen], train_y),
-    }
-
-
-def probe_accuracy(train_x, train_y: np.ndarray, test_x, test_y: np.ndarray) -> float:
-    """Test accuracy of LogisticRegression(C=1, max_iter=2000) trained on the given rows; with
-    one class only, the probe always predicts that class."""
-    from sklearn.linear_model import LogisticRegression
-
-    classes = np.unique(train_y)
-    if len(classes) == 1:
-        return float(np.mean(test_y == classes[0]))
-    model = LogisticRegression(C=1.0, max_iter=2000)
-    model.fit(train_x, train_y)
-    return float(np.mean(model.predict(test_x) == test_y))
-
-
-def summarize(runs: list[dict], full: dict) -> list[dict]:
-    """Mean / std (ddof=1; 0 with one seed) per method and fraction, the difference from
-    random's mean at the same fraction and the ratio to the full-data probe."""
-    groups: dict[tuple[str, float], list[dict]] = {}
-    for run in runs:
-        groups.setdefault((run["method"], run["fraction"]), []).append(run)
-
-    def stats(values: list[float]) -> dict:
-        arr = np.asarray(values, np.float64)
-        std = float(arr.std(ddof=1)) if len(arr) > 1 else 0.0
-        return {"mean": float(arr.mean()), "std": std}
-
-    summary = []
-    for (method, fraction), group in groups.items():
-        row = {
-            "method": method,
-            "fraction": fraction,
-            "budget": group[0]["budget"],
-            "seeds": len(group),
-        }
-        for view in VIEWS:
-            row[view] = stats([r["accuracy"][view] for r in group])
-        for key in ("kcenter_radius", "test_distance", "label_kl"):
-            row[key] = stats([r["coverage"][key] for r in group])
-        row["runs_missing_a_class"] = sum(r["classes_seen"] < r["classes_total"] for r in group)
-        summary.append(row)
-    means = {(r["method"], r["fraction"]): r for r in summary}
-    for row in summary:
-        base = means.get(("random", row["fraction"]))
-        row["vs_random"] = {
-            view: None if base is None else row[view]["mean"] - base[view]["mean"] for view in VIEWS
-        }
-        row["of_full"] = {view: row[view]["mean"] / full[view] for view in VIEWS}
-    return summary
 
 
 def run_coreset_bench(
@@ -355,88 +253,3 @@ def run_coreset_bench(
     }
     write_outputs(results, output)
     return results
-
-
-def _cell(stats: dict) -> str:
-    return f"{stats['mean']:.4f} ± {stats['std']:.4f}"
-
-
-def report_markdown(results: dict) -> str:
-    """The report: one accuracy table per probe (mean ± std over seeds, then the difference
-    from random and the ratio to full data), and a coverage table."""
-    fractions, methods = results["fractions"], results["methods"]
-    summary = {(r["method"], r["fraction"]): r for r in results["summary"]}
-    lines = [
-        "# Coreset bench",
-        "",
-        f"Train: {results['train']['path']} ({results['train']['rows']} rows); test: "
-        f"{results['test']['path']} ({results['test']['rows']} rows). Seeds: "
-        f"{len(results['seeds'])}. Command: `{results['command']}`",
-        "",
-    ]
-    header = "| method | " + " | ".join(f"{f:g}" for f in fractions) + " |"
-    rule = "|---" * (len(fractions) + 1) + "|"
-    for view in VIEWS:
-        lines += [
-            f"## {view} probe accuracy (full data: {results['full'][view]:.4f})",
-            "",
-            "Cell: mean ± std over seeds; below it, Δ vs random / ratio to full data.",
-            "",
-            header,
-            rule,
-        ]
-        for method in methods:
-            cells = []
-            for f in fractions:
-                row = summary[(method, f)]
-                delta = row["vs_random"][view]
-                delta_s = "n/a" if delta is None else f"{delta:+.4f}"
-                cells.append(f"{_cell(row[view])}<br>{delta_s} / {row['of_full'][view]:.3f}")
-            lines.append(f"| {method} | " + " | ".join(cells) + " |")
-        lines.append("")
-    lines += [
-        "## Coverage (mean over seeds)",
-        "",
-        "k-center radius / mean test distance to the nearest selected row (cosine) / "
-        "label KL(subset || full) in nats; runs missing a class in brackets.",
-        "",
-        header,
-        rule,
-    ]
-    for method in methods:
-        cells = []
-        for f in fractions:
-            row = summary[(method, f)]
-            missing = row["runs_missing_a_class"]
-            cells.append(
-                f"{row['kcenter_radius']['mean']:.3f} / {row['test_distance']['mean']:.3f}"
-                f" / {row['label_kl']['mean']:.4f}" + (f" [{missing}]" if missing else "")
-            )
-        lines.append(f"| {method} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
-
-
-def write_outputs(results: dict, output: Path) -> None:
-    """results.json, report.md and coreset.png (embedding probe accuracy vs fraction)."""
-    output.mkdir(parents=True, exist_ok=True)
-    (output / "results.json").write_text(json.dumps(results, indent=1) + "\n")
-    (output / "report.md").write_text(report_markdown(results))
-    summary = {(r["method"], r["fraction"]): r for r in results["summary"]}
-    series = {}
-    for method in results["methods"]:
-        rows = [summary[(method, f)] for f in results["fractions"]]
-        series[method] = (
-            results["fractions"],
-            [r["embedding"]["mean"] for r in rows],
-            [r["embedding"]["std"] for r in rows],
-        )
-    references = {"full data": results["full"]["embedding"]}
-    line_plot_with_error_bars(
-        series,
-        output / "coreset.png",
-        references=references,
-        xlabel="fraction of train rows",
-        ylabel="test accuracy (embedding probe)",
-        title=f"Coreset selection: probe accuracy ({Path(results['train']['path']).name})",
-        log_x=True,
-    )

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from dataprep.bench.common import write_results
 from dataprep.errors import ConfigError
 from dataprep.schedule.curriculum import PACINGS, Curriculum
 from dataprep.schedule.run import ScheduleRun
@@ -177,9 +178,7 @@ def run_curriculum_bench(
         "random_final_loss": target,
         "runs": runs,
     }
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
-    (out / "report.md").write_text(report_markdown(results))
+    write_results(out, results, report_markdown(results), indent=2)
     plot_curves(results, out / "curriculum.png")
     shutil.rmtree(out / "work")  # the scored and scheduled copies of the corpus
     return results

@@ -1,8 +1,7 @@
-"""The coreset bench: its numbers by hand on tiny cases, exact budgets, determinism, the output
-files and the CLI."""
+"""The coreset bench harness: budgets, the split, option checks, every selector's exact budget
+and determinism, the output files and the CLI (its numbers: test_coreset_metrics.py)."""
 
 import json
-import math
 
 import numpy as np
 import pytest
@@ -13,13 +12,9 @@ from dataprep.bench.coreset import (
     PREFIX_METHODS,
     budget_for,
     check_options,
-    label_kl,
-    nearest_distance,
-    probe_accuracy,
     run_coreset_bench,
     select,
     split_rows,
-    summarize,
 )
 from dataprep.cli import main
 from dataprep.errors import ConfigError
@@ -48,21 +43,6 @@ def _toy_corpus(path, n=40):
             text = f"{word} item {i} " + ("apple alpha" if label == 0 else "banana beta")
             f.write(json.dumps({"id": i, "text": text, "label": label}) + "\n")
     return path
-
-
-def test_label_kl_by_hand():
-    # p = (3/4, 1/4), q = (1/2, 1/2): 0.75 ln 1.5 + 0.25 ln 0.5
-    expected = 0.75 * math.log(1.5) + 0.25 * math.log(0.5)
-    assert label_kl(np.array([0, 0, 0, 1]), np.array([0, 0, 1, 1])) == pytest.approx(expected)
-    assert label_kl(np.array([1, 0]), np.array([0, 1, 1, 0])) == pytest.approx(0.0)
-    # a subset missing a class stays finite: p = (1, 0), q = (1/2, 1/2) -> ln 2
-    assert label_kl(np.array([0, 0]), np.array([0, 1])) == pytest.approx(math.log(2))
-
-
-def test_coverage_distances_on_2d_points_by_hand():
-    points = np.array([[1, 0], [0, 1], [-1, 0]], np.float32)
-    assert nearest_distance(points, points[:1]).tolist() == [0.0, 1.0, 2.0]  # radius 2
-    assert nearest_distance(points, points[:2]).tolist() == [0.0, 0.0, 1.0]
 
 
 def test_budget_is_round_half_up_and_within_bounds():
@@ -112,37 +92,6 @@ def test_every_method_meets_the_budget_exactly_and_is_deterministic(method, tmp_
         assert np.sort(larger[:13]).tolist() == first.tolist()
     if method == "stratified":  # 13 over three strata of 40: 5, 4, 4 (largest remainder)
         assert sorted(np.bincount(labels[first]).tolist()) == [4, 4, 5]
-
-
-def test_probe_works_with_a_missing_class_and_with_one_class():
-    x = np.array([[1, 0], [0.9, 0.1], [0, 1], [0.1, 0.9], [-1, 0], [-0.9, 0.1]], np.float32)
-    y = np.array([0, 0, 1, 1, 2, 2])
-    # trained on classes 0 and 1 only: the class-2 test rows are necessarily wrong
-    assert probe_accuracy(x[:4], y[:4], x, y) == pytest.approx(4 / 6)
-    assert probe_accuracy(x[:2], y[:2], x, y) == pytest.approx(2 / 6)  # always predicts 0
-
-
-def test_summary_means_stds_and_relative_numbers_by_hand():
-    def run(method, seed, acc):
-        return {
-            "method": method,
-            "fraction": 0.1,
-            "seed": seed,
-            "budget": 5,
-            "classes_seen": 2,
-            "classes_total": 2,
-            "accuracy": {"embedding": acc, "tfidf": acc / 2},
-            "coverage": {"kcenter_radius": 0.5, "test_distance": 0.2, "label_kl": 0.0},
-        }
-
-    runs = [run("random", 0, 0.6), run("random", 1, 0.8), run("d4", 0, 0.9), run("d4", 1, 0.9)]
-    summary = {r["method"]: r for r in summarize(runs, {"embedding": 1.0, "tfidf": 0.5})}
-    assert summary["random"]["embedding"]["mean"] == pytest.approx(0.7)
-    assert summary["random"]["embedding"]["std"] == pytest.approx(math.sqrt(0.02))  # ddof=1
-    assert summary["d4"]["embedding"]["std"] == 0.0
-    assert summary["d4"]["vs_random"]["embedding"] == pytest.approx(0.2)
-    assert summary["d4"]["of_full"]["embedding"] == pytest.approx(0.9)
-    assert summary["d4"]["of_full"]["tfidf"] == pytest.approx(0.9)
 
 
 def test_end_to_end_writes_results_report_and_png(tmp_path):

@@ -1,5 +1,5 @@
-"""The dedup bench: pair and cluster metrics by hand, each method's clusters on tiny cases,
-the output files and the CLI."""
+"""The dedup bench harness: pair-field detection, pairs and corpus modes, the output files and
+the CLI (scores: test_dedup_metrics.py; each method's clusters: test_dedup_methods.py)."""
 
 import json
 
@@ -7,21 +7,10 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from dataprep.bench.dedup import (
-    cluster_metrics,
-    datasketch_clusters,
-    datasketch_minhashes,
-    detect_pair_fields,
-    exact_clusters,
-    minhash_clusters,
-    pair_metrics,
-    run_dedup_bench,
-    semantic_clusters,
-    shingles,
-)
+from dataprep.bench.dedup import detect_pair_fields, run_dedup_bench
 from dataprep.cli import main
 from dataprep.errors import ConfigError
-from tests.conftest import shared_file, word_shingles
+from tests.conftest import shared_file
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 LONG = (
@@ -67,65 +56,6 @@ def _texts(pairs=SIX_PAIRS):
 
 def _labels(pairs=SIX_PAIRS):
     return np.array([bool(y) for _, _, y in pairs])
-
-
-def test_pair_metrics_by_hand():
-    # pairs: (0,1) same cluster, (2,3) different, (4,5) both unclustered, (6,7) same cluster
-    cluster = np.array([5, 5, 5, 9, -1, -1, 7, 7])
-    m = pair_metrics(cluster, np.array([True, True, False, False]))
-    assert (m["tp"], m["fp"], m["fn"], m["tn"]) == (1, 1, 1, 1)
-    assert m["precision"] == 0.5 and m["recall"] == 0.5 and m["f1"] == 0.5
-    # cluster 5 holds rows 0, 1, 2: links (0,1) (0,2) (1,2); only (0,1) is one pair's sides
-    assert m["cross_pair_links"] == 2
-    nothing = pair_metrics(np.full(4, -1), np.array([True, False]))
-    assert nothing["precision"] is None and nothing["recall"] == 0.0
-
-
-def test_cluster_metrics_over_all_row_pairs_by_hand():
-    # predicted links (0,1) (0,2) (1,2); true links (0,1) (2,3): 1 shared
-    m = cluster_metrics(np.array([0, 0, 0, -1]), np.array([0, 0, 1, 1]))
-    assert (m["tp"], m["fp"], m["fn"]) == (1, 2, 1)
-    assert m["precision"] == pytest.approx(1 / 3) and m["recall"] == 0.5
-    assert m["f1"] == pytest.approx(0.4)
-
-
-def test_exact_dedup_on_six_pairs_is_precise_with_recall_one_third():
-    m = pair_metrics(exact_clusters(_texts()), _labels())
-    assert (m["tp"], m["fp"], m["fn"]) == (1, 0, 2)
-    assert m["precision"] == 1.0 and m["recall"] == pytest.approx(1 / 3)
-    assert m["f1"] == pytest.approx(0.5) and m["cross_pair_links"] == 0
-
-
-def test_minhash_and_datasketch_find_the_near_duplicate():
-    texts = _texts()
-    for threshold in (0.5, 0.7):
-        ours = pair_metrics(minhash_clusters(texts, threshold, 128, 5), _labels())
-        theirs = pair_metrics(
-            datasketch_clusters(datasketch_minhashes(texts, 128, 5), threshold, 128), _labels()
-        )
-        # exact pair and the one-word edit of a 32-word text (Jaccard 23/33 = 0.70)
-        expected_tp = 2 if threshold <= 0.69 else 1
-        assert ours["tp"] == expected_tp and ours["fp"] == 0
-        assert theirs["tp"] >= 1 and theirs["fp"] == 0
-
-
-def test_shingles_match_minhash_dedup_reference():
-    text = "The quick  brown fox\tjumps over the lazy dog"
-    assert {s.decode() for s in shingles(text, 5)} == word_shingles(text, 5)
-    assert {s.decode() for s in shingles("Two words", 5)} == {"two words"}
-    assert shingles("   ", 5) == []
-
-
-def test_semantic_clusters_link_only_vectors_closer_than_eps():
-    vectors = np.array([[1, 0, 0], [0.999, 0.0447, 0], [0, 1, 0], [0, 0, 1]], np.float32)
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    cluster = semantic_clusters(vectors, eps=0.01, num_clusters=1)
-    assert cluster[0] == cluster[1] >= 0 and cluster[2] == -1 and cluster[3] == -1
-    # with one k-means cluster per row (the stage's 100, capped at 4) nothing can be linked
-    assert (semantic_clusters(vectors, eps=0.01) == -1).all()
-    assert (
-        semantic_clusters(vectors, eps=0.0005, num_clusters=1) == -1
-    ).all()  # cosine 0.999 < 1 - eps
 
 
 def test_pair_fields_are_detected():
