@@ -20,6 +20,7 @@ from dataprep.errors import ConfigError, DataprepError
 from dataprep.io.bad_input import DEFAULT_MAX_TEXT_BYTES, ON_ERROR_MODES
 from dataprep.io.writer import SHARD_FORMATS
 from dataprep.pipeline import Pipeline, RunResult
+from dataprep.runners.ray_session import RUNNERS
 from dataprep.schedule.curriculum import PACINGS
 from dataprep.stage import Scorer
 
@@ -113,6 +114,24 @@ def _run_options(
             type=click.IntRange(1),
             help=f"Longer texts are bad input [{DEFAULT_MAX_TEXT_BYTES}].",
         ),
+        click.option(
+            "--runner",
+            type=click.Choice(RUNNERS),
+            default="local",
+            show_default=True,
+            help='Run on this machine, or on Ray Data (pip install "dataprep[ray]").',
+        ),
+        click.option(
+            "--ray-address",
+            default=None,
+            help="Ray cluster to join with --runner ray (default: start a local Ray instance).",
+        ),
+        click.option(
+            "--ray-cpus",
+            default=None,
+            type=click.IntRange(1),
+            help="CPUs of the local Ray instance [all].",
+        ),
         click.option("--overwrite", is_flag=True, help="Replace an existing output folder."),
         click.option("-q", "--quiet", is_flag=True, help="No progress bars and no summary."),
     ]
@@ -148,6 +167,9 @@ def _run_settings(options: dict, recipe: dict, quiet: bool) -> dict:
         "on_error": options["on_error"] or recipe.get("on_error", "fail"),
         "max_text_bytes": options["max_text_bytes"]
         or recipe.get("max_text_bytes", DEFAULT_MAX_TEXT_BYTES),
+        "runner": options["runner"],
+        "ray_address": options["ray_address"],
+        "ray_cpus": options["ray_cpus"],
     }
 
 

@@ -24,6 +24,7 @@ from dataprep.stage import ROW_COLUMN, text_values
 
 
 class EmbeddingInput:
+    loads_model = True
     embedding_column: str | None
     model: str | None
     device: str

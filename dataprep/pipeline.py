@@ -29,6 +29,7 @@ from dataprep.io.readers import DEFAULT_BATCH_ROWS, Corpus, open_corpus
 from dataprep.io.writer import DEFAULT_MAX_SHARD_BYTES
 from dataprep.progress import progress_bar
 from dataprep.runners.local import LocalRunner
+from dataprep.runners.ray_session import check_runner
 from dataprep.stage import (
     REJECT_REASON,
     REJECT_STAGE,
@@ -106,8 +107,12 @@ class Pipeline:
         (dp_reject_stage 'input', dp_reject_reason 'bad_input_<kind>'); see
         dataprep.io.bad_input.
     max_text_bytes: a text longer than this many UTF-8 bytes is bad input (default 4 MiB).
+    runner: 'local' (default: this machine, num_proc processes) or 'ray' (Ray Data; see
+        dataprep.runners.ray_pipeline); same output rows either way.
+    ray_address: the Ray cluster to join (default None: start a local Ray instance).
+    ray_cpus: CPUs of that local Ray instance (default None: all).
 
-    A run is resumable (see dataprep.checkpoint): an interrupted or crashed run keeps its
+    A local run is resumable (see dataprep.checkpoint): an interrupted or crashed run keeps its
     temporary folder, and ``run(..., resume=True)`` continues it.
     """
 
@@ -123,8 +128,14 @@ class Pipeline:
         config: dict | None = None,
         on_error: str = "fail",
         max_text_bytes: int = DEFAULT_MAX_TEXT_BYTES,
+        runner: str = "local",
+        ray_address: str | None = None,
+        ray_cpus: int | None = None,
     ) -> None:
         self.stages = list(stages)
+        self.runner = runner
+        self.ray_address = ray_address
+        self.ray_cpus = ray_cpus
         self.num_proc = num_proc
         self.batch_rows = batch_rows
         self.max_shard_bytes = max_shard_bytes
@@ -145,6 +156,7 @@ class Pipeline:
         limit = self.max_text_bytes
         if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
             raise ConfigError(f"max_text_bytes must be a positive integer. Got {limit!r} instead.")
+        check_runner(self.runner, self.ray_address, self.ray_cpus)
         names = [stage.name for stage in self.stages]
         repeated = sorted({name for name in names if names.count(name) > 1})
         if repeated:
@@ -177,6 +189,8 @@ class Pipeline:
         or inputs changed (default False: a leftover temporary folder is replaced).
         """
         self.check()
+        if resume and self.runner != "local":
+            raise ConfigError("--resume is only available with the local runner")
         out_dir = Path(out_dir)
         corpus = open_corpus(
             inputs,
@@ -254,6 +268,10 @@ class Pipeline:
 
     def _run_passes(self, corpus: Corpus, tmp_dir: Path, state: RunState, resuming) -> RunResult:
         """Fit passes, then the writing pass, into ``tmp_dir``; checkpoints in ``state``."""
+        if self.runner == "ray":
+            from dataprep.runners.ray_pipeline import run_on_ray
+
+            return run_on_ray(self, corpus, tmp_dir)
         work_dir = tmp_dir / "work"
         work_dir.mkdir(exist_ok=True)
         context = RunContext(corpus.text_column, corpus.id_column, work_dir)

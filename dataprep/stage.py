@@ -54,6 +54,9 @@ class Stage:
     version: ClassVar[int] = 1
     kind: ClassVar[str] = "stage"
     needs_fit: ClassVar[bool] = False
+    # True when the stage loads a model on first use: runners keep such stages in long-lived
+    # workers (Ray: an actor pool) instead of unpickling them per task.
+    loads_model: ClassVar[bool] = False
     # Optional dependencies: (importable module, pip install line).
     requires: ClassVar[tuple[tuple[str, str], ...]] = ()
 

@@ -45,12 +45,7 @@ def write_pass(self, corpus, runner, tmp_dir, log, seconds, state, resuming) -> 
     """The writing pass of Pipeline ``self`` into ``tmp_dir``: ``log`` holds the decisions of
     the fit passes, ``seconds`` their time per stage, ``state`` the checkpoints; when
     ``resuming``, it restarts at the batch dataprep.checkpoint says."""
-    kept_schema = corpus.output_schema
-    for name, arrow_type in self.output_columns().items():
-        kept_schema = kept_schema.append(pa.field(name, arrow_type))
-    rejected_schema = kept_schema
-    for name, arrow_type in {**REJECT_COLUMNS, **corpus.input_error_columns}.items():
-        rejected_schema = rejected_schema.append(pa.field(name, arrow_type))
+    kept_schema, rejected_schema = output_schemas(self, corpus)
     options = {"max_shard_bytes": self.max_shard_bytes, "shard_format": self.shard_format}
     writers = {
         "data": ShardedWriter(tmp_dir / "data", kept_schema, resume=resuming, **options),
@@ -62,7 +57,7 @@ def write_pass(self, corpus, runner, tmp_dir, log, seconds, state, resuming) -> 
     if corpus.on_error == "reject":
         names.insert(0, INPUT_STAGE)
         seconds = [0.0, *seconds]
-    totals = _Totals(names, seconds, self.stages, corpus.on_error == "reject")
+    totals = Totals(names, seconds, self.stages, corpus.on_error == "reject")
     written = state.load_written() if resuming else None
     parts = {w: state.load_parts(w) for w in WRITERS} if resuming else {w: [] for w in WRITERS}
     if written is not None:
@@ -91,6 +86,17 @@ def write_pass(self, corpus, runner, tmp_dir, log, seconds, state, resuming) -> 
     manifest = _manifest(self, corpus, result, kept_shards, rejected_shards)
     write_json(tmp_dir / "manifest.json", manifest)
     return result
+
+
+def output_schemas(self, corpus: Corpus) -> tuple[pa.Schema, pa.Schema]:
+    """(kept, rejected) schemas of Pipeline ``self``'s output for ``corpus``."""
+    kept_schema = corpus.output_schema
+    for name, arrow_type in self.output_columns().items():
+        kept_schema = kept_schema.append(pa.field(name, arrow_type))
+    rejected_schema = kept_schema
+    for name, arrow_type in {**REJECT_COLUMNS, **corpus.input_error_columns}.items():
+        rejected_schema = rejected_schema.append(pa.field(name, arrow_type))
+    return kept_schema, rejected_schema
 
 
 def _write_batches(self, corpus, runner, log, writers, totals, state, restart, starts):
@@ -127,6 +133,8 @@ def _stats_json(self, result: RunResult, corpus: Corpus) -> dict:
         "rows_rejected": result.rows_rejected,
         "num_proc": self.num_proc,
     }
+    if self.runner != "local":
+        stats["runner"] = self.runner
     if result.input is not None:
         stats["input"] = {**result.input.to_dict(), "warnings": corpus.warnings}
     stats["stages"] = {stats.name: stats.to_dict() for stats in result.stages}
@@ -154,7 +162,7 @@ def _manifest(self, corpus, result, kept_shards, rejected_shards) -> dict:
     }
 
 
-class _Totals:
+class Totals:
     """Running stats of the writing pass: rows in, per-stage stats, scorer samples. Pickled
     into every part checkpoint (the state at the start of the batch being written)."""
 
@@ -171,13 +179,27 @@ class _Totals:
         self.offset = offset
 
     def add(self, batch: pa.RecordBatch, task_seconds: list[float]) -> None:
-        self.rows_in += batch.num_rows
         task_seconds = [0.0] * self.offset + list(task_seconds)
-        for i, stats in enumerate(batch_stage_stats(batch, self.names)):
-            stats.seconds = task_seconds[i]
-            self.stats[i] = self.stats[i] + stats
+        stats = batch_stage_stats(batch, self.names)
+        for i, stage_stats in enumerate(stats):
+            stage_stats.seconds = task_seconds[i]
+        self.add_parts(batch.num_rows, stats, self.batch_scores(batch))
+
+    def batch_scores(self, batch: pa.RecordBatch) -> dict[str, np.ndarray]:
+        """The score columns of a transformed batch, for ``add_parts``."""
+        return {
+            column: batch.column(column).to_numpy(zero_copy_only=False)
+            for column, _ in self.samples.values()
+        }
+
+    def add_parts(self, rows: int, stats: list[StageStats], scores: dict[str, np.ndarray]):
+        """Add one batch's row count, per-stage stats and score columns (computed elsewhere,
+        e.g. in a Ray worker), in input order."""
+        self.rows_in += rows
+        for i, stage_stats in enumerate(stats):
+            self.stats[i] = self.stats[i] + stage_stats
         for column, sample in self.samples.values():
-            sample.add(batch.column(column).to_numpy(zero_copy_only=False))
+            sample.add(scores[column])
 
     def finish(self, stages) -> list[StageStats]:
         for i, (_, sample) in self.samples.items():
@@ -185,7 +207,7 @@ class _Totals:
         return self.stats
 
 
-def _part_saver(state: RunState, writer: str, current: list[int], totals: _Totals):
+def _part_saver(state: RunState, writer: str, current: list[int], totals: Totals):
     def save(part: dict, consumed: int) -> None:
         # Stats are added after both writers took the batch: totals are the batch's start.
         snapshot = pickle.dumps(totals, protocol=pickle.HIGHEST_PROTOCOL)

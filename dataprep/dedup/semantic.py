@@ -6,7 +6,7 @@
    of at most ``kmeans_sample`` rows; every row is then assigned to its nearest centroid.
 3. Within each cluster, rank the members by distance to the centroid: ``keep: hard`` ranks the
    farthest first (the paper's default, keeping the least prototypical), ``easy`` the nearest
-   first, ``random`` a seeded shuffle.
+   first, ``random`` a shuffle seeded by (seed, cluster).
 4. A member is dropped when its cosine similarity to any member ranked before it exceeds
    1 - ``eps`` (as in the paper, earlier members count whether or not they were dropped).
 
@@ -82,7 +82,7 @@ class SemanticDedup(EmbeddingInput, Selector):
     """
 
     name = "semantic_dedup"
-    version = 1
+    version = 2  # 2: the random ranking is seeded per cluster
 
     def __init__(
         self,
@@ -137,17 +137,11 @@ class SemanticDedup(EmbeddingInput, Selector):
         centroids = kmeans_fit(vectors, self.num_clusters, self.kmeans_sample, self.seed)
         labels, similarity = _assign(vectors, centroids)
         dropped = np.zeros(len(rows), dtype=bool)
-        rng = np.random.default_rng(self.seed)
         for cluster in range(len(centroids)):
             members = np.flatnonzero(labels == cluster)
             if len(members) < 2:
                 continue
-            if self.keep == "hard":  # farthest from the centroid first
-                order = members[np.lexsort((members, similarity[members]))]
-            elif self.keep == "easy":
-                order = members[np.lexsort((members, -similarity[members]))]
-            else:
-                order = rng.permutation(members)
+            order = rank_members(self, members, similarity[members], cluster)
             dropped[order] = self._cluster_duplicates(vectors, order, cluster)
         spill.remove()
         self.centroids_ = centroids
@@ -173,6 +167,17 @@ class SemanticDedup(EmbeddingInput, Selector):
             window = window[rank]
             dropped[start : start + size] = duplicates_in_cluster(window, self.eps, self.block_rows)
         return dropped
+
+
+def rank_members(stage, members: np.ndarray, similarity: np.ndarray, cluster: int):
+    """``members`` (positions in row order) in the order duplicates are judged: 'hard' farthest
+    from the centroid first, 'easy' nearest first, 'random' a shuffle seeded by (seed,
+    cluster), so each cluster's order does not depend on the others; ties by position."""
+    if stage.keep == "hard":
+        return members[np.lexsort((members, similarity))]
+    if stage.keep == "easy":
+        return members[np.lexsort((members, -similarity))]
+    return np.random.default_rng([stage.seed, cluster]).permutation(members)
 
 
 def _assign(vectors: np.ndarray, centroids: np.ndarray, chunk: int = 65536):

@@ -168,31 +168,34 @@ class Corpus:
         depend only on the data and batch_rows (so a resumed run sees the same batches)."""
         next_row = 0
         seen = None if self.generate_ids else SeenIds()
-        for index, (source, file_schema) in enumerate(
-            zip(self.sources, self._file_schemas, strict=True)
-        ):
-            row_in_file = 0
-            id_column = None if self.generate_ids else self.id_column
-            chunks = iter_file_chunks(
-                source.path,
-                source.format,
-                file_schema,
-                self.batch_rows,
-                self.text_column,
-                id_column,
-            )
-            for chunk in chunks:
-                batch, extra = check_chunk(self, chunk, index, row_in_file, seen)
-                for start, piece in _split(batch, self.batch_rows, self.batch_bytes):
-                    if self.generate_ids:
-                        ids = [f"{source.name}:{row_in_file + i}" for i in range(piece.num_rows)]
-                        piece = piece.append_column(self.id_column, pa.array(ids, pa.string()))
-                    for name, values in extra.items():
-                        piece = piece.append_column(name, values.slice(start, piece.num_rows))
-                    rows = np.arange(next_row, next_row + piece.num_rows, dtype=np.int64)
-                    yield piece.append_column(ROW_COLUMN, pa.array(rows))
-                    row_in_file += piece.num_rows
-                    next_row += piece.num_rows
+        for index in range(len(self.sources)):
+            for batch in self.iter_file_batches(index, next_row, seen):
+                next_row += batch.num_rows
+                yield batch
+
+    def iter_file_batches(
+        self, index: int, first_row: int, seen: SeenIds | None
+    ) -> Iterator[pa.RecordBatch]:
+        """The batches of input file ``index`` alone, its rows numbered from ``first_row``;
+        ``seen`` (None when ids are generated) holds the ids seen so far and gets this file's."""
+        source, file_schema = self.sources[index], self._file_schemas[index]
+        row_in_file = 0
+        id_column = None if self.generate_ids else self.id_column
+        chunks = iter_file_chunks(
+            source.path, source.format, file_schema, self.batch_rows, self.text_column, id_column
+        )
+        for chunk in chunks:
+            batch, extra = check_chunk(self, chunk, index, row_in_file, seen)
+            for start, piece in _split(batch, self.batch_rows, self.batch_bytes):
+                if self.generate_ids:
+                    ids = [f"{source.name}:{row_in_file + i}" for i in range(piece.num_rows)]
+                    piece = piece.append_column(self.id_column, pa.array(ids, pa.string()))
+                for name, values in extra.items():
+                    piece = piece.append_column(name, values.slice(start, piece.num_rows))
+                rows = np.arange(first_row, first_row + piece.num_rows, dtype=np.int64)
+                yield piece.append_column(ROW_COLUMN, pa.array(rows))
+                row_in_file += piece.num_rows
+                first_row += piece.num_rows
 
     def _conform(self, batch: pa.RecordBatch, source: Source) -> pa.RecordBatch:
         if batch.schema.equals(self.schema):

@@ -34,6 +34,7 @@ from dataprep.io.readers import DEFAULT_BATCH_ROWS, Corpus, open_corpus
 from dataprep.io.writer import DEFAULT_MAX_SHARD_BYTES, ShardedWriter
 from dataprep.pipeline import check_output, prepare_output
 from dataprep.progress import progress_bar
+from dataprep.runners.ray_session import check_runner
 from dataprep.schedule.curriculum import Curriculum, DifficultyOrder, PlanDrawer
 from dataprep.schedule.plan_report import PlanReport
 from dataprep.stage import REJECT_REASON, REJECT_STAGE, ROW_COLUMN
@@ -71,6 +72,9 @@ class ScheduleRun:
     on_error: 'fail' (default) stops at a bad input record; 'reject' writes it to OUT/rejected
         with reason bad_input_<kind> (see dataprep.io.bad_input).
     max_text_bytes: longer texts are bad input (default: the reader's limit).
+    runner / ray_address / ray_cpus: 'local' (default) or 'ray', as for ``Pipeline``; on Ray
+        the rows are gathered into plan order by a join and a distributed sort (see
+        dataprep.runners.ray_schedule).
     """
 
     def __init__(
@@ -84,8 +88,14 @@ class ScheduleRun:
         config: dict | None = None,
         on_error: str = "fail",
         max_text_bytes: int = DEFAULT_MAX_TEXT_BYTES,
+        runner: str = "local",
+        ray_address: str | None = None,
+        ray_cpus: int | None = None,
     ) -> None:
         self.curriculum = curriculum
+        self.runner = runner
+        self.ray_address = ray_address
+        self.ray_cpus = ray_cpus
         self.batch_rows = batch_rows
         self.max_shard_bytes = max_shard_bytes
         self.shard_format = shard_format
@@ -105,6 +115,7 @@ class ScheduleRun:
     ) -> ScheduleResult:
         """Read ``inputs`` and write the curriculum-ordered dataset to ``out_dir``."""
         self.curriculum.check_params()
+        check_runner(self.runner, self.ray_address, self.ray_cpus)
         out_dir = Path(out_dir)
         corpus = open_corpus(
             inputs,
@@ -135,6 +146,10 @@ class ScheduleRun:
         )
 
     def _run(self, corpus: Corpus, tmp_dir: Path) -> ScheduleResult:
+        if self.runner == "ray":
+            from dataprep.runners.ray_schedule import schedule_on_ray
+
+            return schedule_on_ray(self, corpus, tmp_dir)
         scratch = tmp_dir / "work" / "rows.arrow"
         scratch.parent.mkdir()
         rejected_schema = corpus.output_schema

@@ -33,6 +33,7 @@ class HFPerplexityScorer(Scorer):
     device: 'auto' (CUDA when available, default), 'cpu', 'cuda', ...
     """
 
+    loads_model = True
     name = "hf_perplexity"
     version = 1
     requires = (
