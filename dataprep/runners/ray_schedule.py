@@ -112,8 +112,6 @@ def _finish(writer: ShardedWriter, parts: list[dict]) -> list[dict]:
 
 def schedule_on_ray(run, corpus, tmp_dir: Path) -> ScheduleResult:
     """ScheduleRun ``run`` on Ray; writes its output into ``tmp_dir``."""
-    import ray
-    import ray.data
 
     curriculum = run.curriculum
     column = curriculum.difficulty_column

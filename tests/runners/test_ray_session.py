@@ -1,0 +1,48 @@
+"""Choosing the runner: bad options are one-sentence config errors before any data is read."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+from click.testing import CliRunner
+
+from dataprep.cli import main
+from dataprep.errors import ConfigError
+from dataprep.runners import ray_session
+from dataprep.runners.ray_session import check_runner
+
+
+def test_unknown_runner():
+    with pytest.raises(ConfigError, match=r"runner must be one of local, ray\. Got 'spark'"):
+        check_runner("spark", None, None)
+
+
+def test_ray_options_need_the_ray_runner():
+    with pytest.raises(ConfigError, match="--ray-address and --ray-cpus need --runner ray"):
+        check_runner("local", "auto", None)
+    with pytest.raises(ConfigError, match="--ray-address and --ray-cpus need --runner ray"):
+        check_runner("local", None, 2)
+
+
+def test_missing_ray_names_the_pip_line(monkeypatch):
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        ray_session.importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "ray" else real(name, *a),
+    )
+    with pytest.raises(ConfigError) as error:
+        check_runner("ray", None, None)
+    assert str(error.value) == "--runner ray needs the 'ray' package: pip install \"dataprep[ray]\""
+
+
+def test_cli_error_is_one_line(tmp_path):
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"id": "a", "text": "hello world"}\n')
+    result = CliRunner().invoke(
+        main, ["filter", str(source), "-o", str(tmp_path / "o"), "--ray-cpus", "2"]
+    )
+    assert result.exit_code == 1
+    assert result.output == "Error: --ray-address and --ray-cpus need --runner ray\n"
+    assert not (tmp_path / "o").exists()
