@@ -5,7 +5,7 @@ The dedup stages are fitted by shuffles, never collecting their per-row state on
 - ``exact_dedup``: each row's 128-bit normalized-text hash is shuffled on the hash; each
   partition finds its groups of equal hashes and keeps the first row of each.
 - ``minhash_dedup``: see dataprep.runners.ray_minhash (band shuffle, distinct candidate
-  edges, verification by joins, connected components by Large-Star/Small-Star).
+  edges, verification by keyed shuffles, connected components by Large-Star/Small-Star).
 - ``semantic_dedup``: k-means is fitted on the driver on the same seeded sample the local
   runner draws, rows are assigned to centroids in the workers, and a shuffle on the cluster
   brings each cluster's members together to find the duplicates.

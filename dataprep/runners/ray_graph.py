@@ -136,3 +136,70 @@ def connected_components(edges, partitions: int):
         keyed = larger.materialize().map_batches(_toward_smaller, **options)
         current = by_partition(keyed, _small_star).materialize()
     raise RuntimeError(f"connected components did not converge in {MAX_ROUNDS} rounds")
+
+
+SIDE = "_dp_side"
+KEY = "_dp_key"
+
+
+def _tag(table: pa.Table, key: str, side: int, before: pa.Schema, after: dict, partitions: int):
+    """Rows of one side of ``attach`` in the union's column layout: the left columns, then
+    part, key and side, then the attached columns (nulls where the side lacks them)."""
+    n = table.num_rows
+    keys = table.column(key).to_numpy()
+
+    def column(name: str, arrow_type: pa.DataType) -> pa.Array:
+        return table.column(name) if name in table.column_names else pa.nulls(n, arrow_type)
+
+    columns = {f.name: column(f.name, f.type) for f in before}
+    columns.update(
+        {"part": partition_of(keys, partitions), KEY: keys, SIDE: np.full(n, side, np.int8)}
+    )
+    for target, (source, arrow_type) in after.items():
+        columns[target] = table.column(source) if side else pa.nulls(n, arrow_type)
+    return pa.table(columns)
+
+
+def _attach_partition(table: pa.Table, left: list[str], attached: list[str]) -> pa.Table:
+    is_right = table.column(SIDE).to_numpy() == 1
+    right = table.filter(pa.array(is_right)).sort_by(KEY)
+    lefts = table.filter(pa.array(~is_right))
+    right_keys = right.column(KEY).to_numpy()
+    left_keys = lefts.column(KEY).to_numpy()
+    where = np.searchsorted(right_keys, left_keys)
+    found = where < len(right_keys)
+    found[found] = right_keys[where[found]] == left_keys[found]
+    lefts = lefts.filter(pa.array(found)).select(left)
+    taken = right.select(attached).take(pa.array(where[found]))
+    for name in attached:
+        lefts = lefts.append_column(name, taken.column(name))
+    return lefts
+
+
+def attach(left, key: str, right, right_key: str, columns: dict[str, str], partitions: int):
+    """Inner join by a keyed shuffle: each row of ``left`` gets the ``columns`` ({name in right:
+    new name}) of the row of ``right`` whose ``right_key`` equals its ``key`` (right keys are
+    unique; left rows without a match are dropped). Built on ``by_partition`` rather than
+    Ray's hash join, whose aggregator actors cannot start when every CPU is busy (a 1-CPU
+    instance waits forever)."""
+    left_schema, right_schema = left.schema().base_schema, right.schema().base_schema
+    after = {new: (old, right_schema.field(old).type) for old, new in columns.items()}
+    right_table = {old: old for old in columns}
+    tagged_left = left.map_batches(
+        _tag, fn_args=(key, 0, left_schema, after, partitions), batch_format="pyarrow"
+    )
+    renamed = right.map_batches(
+        lambda t: t.select([right_key, *right_table]).rename_columns(
+            [right_key, *[columns[c] for c in right_table]]
+        ),
+        batch_format="pyarrow",
+    )
+    identity = {new: (new, arrow_type) for new, (_, arrow_type) in after.items()}
+    tagged_right = renamed.map_batches(
+        _tag, fn_args=(right_key, 1, left_schema, identity, partitions), batch_format="pyarrow"
+    )
+    return by_partition(
+        tagged_left.union(tagged_right),
+        _attach_partition,
+        (list(left_schema.names), list(after)),
+    )

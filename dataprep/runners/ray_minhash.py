@@ -9,11 +9,13 @@ driver:
    dataprep.dedup.lsh does (all pairs up to ALL_PAIRS_BUCKET_LIMIT members, else a star from the
    first member plus a chain).
 3. Candidate edges are deduplicated by a shuffle on the edge.
-4. Verification: two joins attach both rows' shingle sets (or signatures) to each edge; workers
-   compute the exact Jaccard (or signature agreement) and keep edges at or above threshold.
+4. Verification: two keyed shuffles (dataprep.runners.ray_graph.attach) give each edge both
+   rows' shingle sets (or signatures); workers compute the exact Jaccard (or signature
+   agreement) and keep edges at or above threshold.
 5. Connected components by Large-Star/Small-Star (dataprep.runners.ray_graph); the label of a
-   row is the first row of its cluster. With ``keep_highest`` the members' values are joined
-   back and the driver picks the highest (ties: the first row), as the local fit does.
+   row is the first row of its cluster. With ``keep_highest`` the clustered rows' values are
+   fetched by a filter on those rows and the driver picks the highest (ties: the first row),
+   as the local fit does.
 """
 
 from __future__ import annotations
@@ -25,7 +27,12 @@ import pyarrow.compute as pc
 from dataprep.dedup import lsh
 from dataprep.dedup.minhash_kernels import pair_jaccard
 from dataprep.runners.ray_fits import alive_rows, collect
-from dataprep.runners.ray_graph import by_partition, connected_components, partition_of
+from dataprep.runners.ray_graph import (
+    attach,
+    by_partition,
+    connected_components,
+    partition_of,
+)
 from dataprep.runners.ray_pipeline import map_stages
 from dataprep.stage import DUP_CLUSTER
 
@@ -101,10 +108,6 @@ def _distinct_edges(table: pa.Table) -> pa.Table:
     return pa.table({"low": pairs[:, 0].astype(np.int64), "high": pairs[:, 1].astype(np.int64)})
 
 
-def _side(table: pa.Table, side: str) -> pa.Table:
-    return pa.table({f"row_{side}": table.column("row"), f"check_{side}": table.column("check")})
-
-
 def _verified(table: pa.Table, verify: str, threshold: float) -> pa.Table:
     low, high = table.column("low").to_numpy(), table.column("high").to_numpy()
     if len(low) == 0:
@@ -142,20 +145,9 @@ def fit_minhash(stage, data, session) -> None:
     edges = by_partition(candidates, _distinct_edges).materialize()
     stage.candidate_pairs_ = edges.count()
     if stage.verify != "none" and stage.candidate_pairs_:
-        on_low = edges.join(
-            rows.map_batches(_side, fn_args=("a",), batch_format="pyarrow"),
-            "inner",
-            partitions,
-            on=("low",),
-            right_on=("row_a",),
-        )
-        both = on_low.join(
-            rows.map_batches(_side, fn_args=("b",), batch_format="pyarrow"),
-            "inner",
-            partitions,
-            on=("high",),
-            right_on=("row_b",),
-        )
+        both = edges
+        for end, side in (("low", "a"), ("high", "b")):
+            both = attach(both, end, rows, "row", {"check": f"check_{side}"}, partitions)
         options = {"fn_args": (stage.verify, stage.threshold), "batch_format": "pyarrow"}
         verified = both.map_batches(_verified, **options).materialize()
     else:

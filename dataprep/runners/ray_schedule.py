@@ -7,7 +7,8 @@
    does) and draws the same plan with the same seed, chunk by chunk; each chunk goes to the
    object store as (plan position, row, step, bucket, competence), so the driver never holds
    the whole plan.
-3. A join on the row brings each plan entry its row (a row served twice joins twice), a
+3. A keyed shuffle on the row (dataprep.runners.ray_graph.attach) brings each plan entry its
+   row (a row served twice is attached twice), a
    distributed sort on the plan position restores consumption order, and the workers write the
    shards, named by their first position, so OUT/data holds the rows in plan order exactly as
    the local run writes them.
@@ -26,6 +27,7 @@ import pyarrow.compute as pc
 from dataprep.errors import InputError
 from dataprep.io.writer import ShardedWriter
 from dataprep.runners.ray_fits import collect
+from dataprep.runners.ray_graph import attach
 from dataprep.runners.ray_pipeline import _as_batch, _write_parts
 from dataprep.runners.ray_read import read_corpus
 from dataprep.runners.ray_session import RaySession
@@ -35,13 +37,13 @@ from dataprep.schedule.run import (
     BUCKET_COLUMN,
     COMPETENCE_COLUMN,
     MISSING_DIFFICULTY,
-    PLAN_COLUMNS,
     STEP_COLUMN,
     ScheduleResult,
     _difficulty_values,
+    output_schemas,
 )
 from dataprep.stage import REJECT_REASON, REJECT_STAGE, ROW_COLUMN
-from dataprep.write_pass import conform, write_json
+from dataprep.write_pass import conform
 
 POSITION = "_dp_position"
 PLAN_CHUNK = 1 << 22  # plan entries per chunk put into the object store (about 100 MB)
@@ -116,14 +118,7 @@ def schedule_on_ray(run, corpus, tmp_dir: Path) -> ScheduleResult:
     curriculum = run.curriculum
     column = curriculum.difficulty_column
     options = {"max_shard_bytes": run.max_shard_bytes, "shard_format": run.shard_format}
-    rejected_schema = corpus.output_schema
-    for name in (REJECT_STAGE, REJECT_REASON):
-        rejected_schema = rejected_schema.append(pa.field(name, pa.string()))
-    for name, arrow_type in corpus.input_error_columns.items():
-        rejected_schema = rejected_schema.append(pa.field(name, arrow_type))
-    kept_schema = corpus.output_schema
-    for name, arrow_type in PLAN_COLUMNS.items():
-        kept_schema = kept_schema.append(pa.field(name, arrow_type))
+    kept_schema, rejected_schema = output_schemas(corpus)
     rejected = ShardedWriter(tmp_dir / "rejected", rejected_schema, **options)
     kept = ShardedWriter(tmp_dir / "data", kept_schema, **options)
     with RaySession(run.ray_address, run.ray_cpus, run.progress) as session:
@@ -161,7 +156,8 @@ def schedule_on_ray(run, corpus, tmp_dir: Path) -> ScheduleResult:
         rows = data.map_batches(
             _plan_rows, fn_args=(found["row"], row_schema), batch_format="pyarrow", batch_size=None
         )
-        joined = plan.join(rows, "inner", session.partitions, on=("_dp_kept",))
+        row_columns = {name: name for name in row_schema.names}
+        joined = attach(plan, "_dp_kept", rows, "_dp_kept", row_columns, session.partitions)
         ordered = joined.sort(POSITION)
         settings = {**options, "folder": str(tmp_dir / "data"), "schema": kept_schema}
         parts = []
@@ -173,11 +169,7 @@ def schedule_on_ray(run, corpus, tmp_dir: Path) -> ScheduleResult:
     result = ScheduleResult(
         tmp_dir, rows_in, len(values), rejected.rows, drawer.samples, drawer.steps
     )
-    write_json(tmp_dir / "schedule.json", report.schedule_json())
-    write_json(tmp_dir / "stats.json", report.stats_json(rows_in, rejected.rows, dict(reasons)))
-    write_json(
-        tmp_dir / "manifest.json", run._manifest(corpus, result, kept_shards, rejected_shards)
-    )
+    run.write_reports(corpus, result, report, reasons, (kept_shards, rejected_shards))
     return result
 
 

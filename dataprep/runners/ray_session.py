@@ -20,9 +20,8 @@ RUNNERS = ("local", "ray")
 
 
 def require_ray() -> None:
-    """Raise ConfigError with the pip line when Ray Data (or polars, which its joins use) is
-    missing."""
-    for module in ("ray", "polars"):
+    """Raise ConfigError with the pip line when Ray Data is missing."""
+    for module in ("ray",):
         if importlib.util.find_spec(module) is None:
             raise ConfigError(f"--runner ray needs the {module!r} package: {RAY_PIP_LINE}")
 

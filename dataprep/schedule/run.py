@@ -152,11 +152,7 @@ class ScheduleRun:
             return schedule_on_ray(self, corpus, tmp_dir)
         scratch = tmp_dir / "work" / "rows.arrow"
         scratch.parent.mkdir()
-        rejected_schema = corpus.output_schema
-        for name in (REJECT_STAGE, REJECT_REASON):
-            rejected_schema = rejected_schema.append(pa.field(name, pa.string()))
-        for name, arrow_type in corpus.input_error_columns.items():
-            rejected_schema = rejected_schema.append(pa.field(name, arrow_type))
+        kept_schema, rejected_schema = output_schemas(corpus)
         rejected = self._writer(tmp_dir / "rejected", rejected_schema)
         reasons: Counter = Counter()
         values, rows_in = self._copy_rows(corpus, scratch, rejected, rejected_schema, reasons)
@@ -171,9 +167,6 @@ class ScheduleRun:
         )
         drawer = PlanDrawer(curriculum, difficulty)
         report = PlanReport(curriculum, difficulty, values, drawer.steps)
-        kept_schema = corpus.output_schema
-        for name, arrow_type in PLAN_COLUMNS.items():
-            kept_schema = kept_schema.append(pa.field(name, arrow_type))
         kept = self._writer(tmp_dir / "data", kept_schema)
         with pa.memory_map(str(scratch)) as source:
             reader = pa.ipc.open_file(source)
@@ -185,12 +178,17 @@ class ScheduleRun:
         result = ScheduleResult(
             tmp_dir, rows_in, len(values), rejected.rows, drawer.samples, drawer.steps
         )
-        write_json(tmp_dir / "schedule.json", report.schedule_json())
-        write_json(tmp_dir / "stats.json", report.stats_json(rows_in, rejected.rows, dict(reasons)))
-        write_json(
-            tmp_dir / "manifest.json", self._manifest(corpus, result, kept_shards, rejected_shards)
-        )
+        self.write_reports(corpus, result, report, reasons, (kept_shards, rejected_shards))
         return result
+
+    def write_reports(self, corpus, result, report, reasons: Counter, shards: tuple) -> None:
+        """schedule.json, stats.json and manifest.json of a finished plan into result.out_dir;
+        ``shards``: the (kept, rejected) shard lists."""
+        folder = result.out_dir
+        write_json(folder / "schedule.json", report.schedule_json())
+        stats = report.stats_json(result.rows_in, result.rows_rejected, dict(reasons))
+        write_json(folder / "stats.json", stats)
+        write_json(folder / "manifest.json", self._manifest(corpus, result, *shards))
 
     def _copy_rows(
         self, corpus, scratch, rejected, rejected_schema, reasons: Counter
@@ -269,6 +267,20 @@ class ScheduleRun:
             "rows_scheduled": result.rows_scheduled,
             "steps": result.steps,
         }
+
+
+def output_schemas(corpus: Corpus) -> tuple[pa.Schema, pa.Schema]:
+    """(kept, rejected) schemas of a schedule's output: the corpus columns plus the plan
+    columns; plus the reject columns (and dp_input_error in reject mode)."""
+    kept_schema = corpus.output_schema
+    for name, arrow_type in PLAN_COLUMNS.items():
+        kept_schema = kept_schema.append(pa.field(name, arrow_type))
+    rejected_schema = corpus.output_schema
+    for name in (REJECT_STAGE, REJECT_REASON):
+        rejected_schema = rejected_schema.append(pa.field(name, pa.string()))
+    for name, arrow_type in corpus.input_error_columns.items():
+        rejected_schema = rejected_schema.append(pa.field(name, arrow_type))
+    return kept_schema, rejected_schema
 
 
 def _check_difficulty_column(corpus: Corpus, column: str) -> None:

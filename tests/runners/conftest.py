@@ -19,7 +19,6 @@ from tests.conftest import load_shared
 def ray_cluster():
     """A local Ray instance with 2 CPUs, shared by every test that runs on Ray."""
     pytest.importorskip("ray")
-    pytest.importorskip("polars")
     from dataprep.runners.ray_session import RaySession
 
     session = RaySession(num_cpus=2)
@@ -88,3 +87,30 @@ def assert_same_rows(local: Path, ray: Path) -> None:
         for stage in stats.get("stages", {}).values():
             stage.pop("seconds", None)
     assert local_stats == ray_stats
+
+
+def run_both(stages: list[dict], inputs: list[str], folder: Path):
+    """Run ``stages`` (recipe entries) with the local and the Ray runner into folder/local and
+    folder/ray; returns the Ray run's RunResult after checking both wrote the same rows."""
+    from dataprep.config import build_stages
+    from dataprep.pipeline import Pipeline
+
+    Pipeline(build_stages(stages)).run(inputs, folder / "local")
+    result = Pipeline(build_stages(stages), runner="ray").run(inputs, folder / "ray")
+    assert_same_rows(folder / "local", folder / "ray")
+    return result
+
+
+def with_quality_column(inputs: list[str], folder: Path) -> list[str]:
+    """Copies of the JSONL ``inputs`` with a seeded random float column ``quality``."""
+    rng = random.Random(1)
+    paths = []
+    for number, path in enumerate(inputs):
+        target = folder / f"q-{number}.jsonl"
+        with open(path) as source, open(target, "w") as sink:
+            for line in source:
+                record = json.loads(line)
+                record["quality"] = rng.random()
+                sink.write(json.dumps(record) + "\n")
+        paths.append(str(target))
+    return paths

@@ -10,6 +10,7 @@ from dataprep.dedup.lsh import connected_components as union_find
 from dataprep.runners.ray_graph import (
     _large_star,
     _small_star,
+    attach,
     by_partition,
     connected_components,
     partition_of,
@@ -91,3 +92,22 @@ def test_partition_of_is_in_range_and_spreads_keys():
     parts = partition_of(np.arange(10000), 8)
     assert parts.min() == 0 and parts.max() == 7
     assert np.bincount(parts).min() > 1000
+
+
+@pytest.mark.slow
+def test_attach_gives_each_left_row_its_right_columns(ray_cluster):
+    import ray.data
+
+    left = ray.data.from_arrow(pa.table({"pos": [0, 1, 2, 3, 4], "key": [7, 3, 7, 9, 5]}))
+    right = ray.data.from_arrow(
+        pa.table({"k": [3, 5, 7], "word": ["three", "five", "seven"], "list": [[3], [5, 5], []]})
+    )
+    out = attach(left, "key", right, "k", {"word": "w", "list": "l"}, 3).take_all()
+    got = sorted((r["pos"], r["key"], r["w"], list(r["l"])) for r in out)
+    # Key 9 has no match: its row is dropped (inner join); key 7 is attached twice.
+    assert got == [
+        (0, 7, "seven", []),
+        (1, 3, "three", [3]),
+        (2, 7, "seven", []),
+        (4, 5, "five", [5, 5]),
+    ]
