@@ -175,10 +175,13 @@ def pair_jaccard(values: np.ndarray, ends: np.ndarray, pairs: np.ndarray) -> np.
     pair is sorted once, however many pairs it is in."""
     if len(pairs) == 0:
         return np.empty(0, dtype=np.float64)
-    ends = ends.astype(np.int64)
-    starts = np.concatenate([[0], ends[:-1]]).astype(np.int64)
     docs = np.unique(pairs)
-    distinct, distinct_ends = _distinct_sets(values, starts, ends, docs)
+    # Only the listed documents' bounds: O(pairs), not O(all documents), per call.
+    doc_ends = ends[docs].astype(np.int64)
+    doc_starts = np.where(docs > 0, ends[np.maximum(docs - 1, 0)], 0).astype(np.int64)
+    distinct, distinct_ends = _distinct_sets(
+        values, doc_starts, doc_ends, np.arange(len(docs), dtype=np.int64)
+    )
     local = np.searchsorted(docs, pairs)
     return _sorted_pair_jaccard(distinct, distinct_ends, local[:, 0], local[:, 1])
 

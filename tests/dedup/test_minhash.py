@@ -81,3 +81,28 @@ def test_codexglue_near_duplicate_pairs(verify, min_recall):
     assert found / similar >= min_recall, (found, similar)
     if verify != "none":
         assert dissimilar_merged == 0
+
+
+@pytest.mark.parametrize("verify", ["exact", "signature"])
+def test_tiny_sorted_runs_give_the_in_memory_result_on_codexglue(monkeypatch, verify):
+    """Band keys and candidate pairs through sorted runs of 2,000 records (11,670 documents, 14
+    bands: about 80 band-run files and many pair runs), merge windows of 64: the same pairs,
+    clusters, kept rows and reasons as with everything in one in-memory run."""
+    import numpy as np
+
+    from dataprep import sorted_runs
+
+    records = read_jsonl_gz(shared_file("codexglue_code", "code_refinement_small_test.jsonl.gz"))
+    rows = [{"text": r["buggy"]} for r in records] + [{"text": r["fixed"]} for r in records]
+    in_memory = MinHashDedup(threshold=0.6, verify=verify)
+    out = run_stage(in_memory, rows, batch_rows=1000)
+    monkeypatch.setattr(sorted_runs, "MIN_WINDOW", 64)
+    spilled = MinHashDedup(threshold=0.6, verify=verify)
+    spilled_out = run_stage(spilled, rows, batch_rows=1000, run_rows=2000)
+    assert in_memory.verified_pairs_ > 1000
+    for name in ("candidate_pairs_", "verified_pairs_", "clusters_"):
+        assert getattr(spilled, name) == getattr(in_memory, name)
+    assert np.array_equal(spilled.rejected_rows_, in_memory.rejected_rows_)
+    assert reasons_of(spilled_out) == reasons_of(out)
+    cluster = out.column("dp_dup_cluster")
+    assert spilled_out.column("dp_dup_cluster").equals(cluster)
