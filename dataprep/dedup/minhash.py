@@ -221,6 +221,9 @@ class MinHashDedup(Selector):
                     pairs = pairs[pair_jaccard(shingles, ends, pairs) >= self.threshold]
                 self.verified_pairs_ += len(pairs)
                 lsh.union_pairs(parent, pairs)
+                for mapped in (sigs, shingles):
+                    if mapped is not None:
+                        Spill.drop_pages(mapped)  # RSS: one chunk's pages, not the whole file
         return parent
 
 
