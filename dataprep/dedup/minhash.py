@@ -45,9 +45,11 @@ from dataprep.spill import Spill
 from dataprep.stage import DUP_CLUSTER, ROW_COLUMN, Selector
 
 VERIFY_MODES = ("signature", "exact", "none")
-# Candidate pairs verified at once: bounds the gathered signatures (2 x 32 MiB at 128 perms)
-# and the distinct shingle sets of the pairs' documents.
+# Candidate pairs verified at once: at most PAIR_CHUNK (the gathered signatures: 2 x 32 MiB at
+# 128 perms) and, for 'exact', about VERIFY_CHUNK_SHINGLES shingles in the pairs' documents
+# (64 MiB of spilled shingles read, and their distinct sets).
 PAIR_CHUNK = 1 << 16
+VERIFY_CHUNK_SHINGLES = 1 << 24
 
 
 @register
@@ -202,28 +204,27 @@ class MinHashDedup(Selector):
 
     def _join_verified(self, band_runs, sig_file, shingle_file, length_parts, n) -> np.ndarray:
         """Union-find parents of the ``n`` rows after joining every verified candidate pair;
-        sets candidate_pairs_ and verified_pairs_. Pairs arrive in bounded blocks."""
+        sets candidate_pairs_ and verified_pairs_. Pairs are verified in bounded chunks."""
         parent = lsh.new_forest(n)
-        sigs = shingles = ends = None
         self.candidate_pairs_ = self.verified_pairs_ = 0
+        sigs = shingles = ends = None
+        if self.verify == "signature":
+            sigs = sig_file.open(np.uint32, (n, self.num_perm))
+        elif self.verify == "exact":
+            shingles = shingle_file.open(np.uint32, (-1,))
+            ends = np.cumsum(_concat(length_parts, np.int64))
         for block in band_runs.candidate_pairs():
             self.candidate_pairs_ += len(block)
-            for start in range(0, len(block), PAIR_CHUNK):
-                pairs = block[start : start + PAIR_CHUNK]
-                if self.verify == "signature":
-                    if sigs is None:
-                        sigs = sig_file.open(np.uint32, (n, self.num_perm))
+            weights = None if ends is None else _set_sizes(ends, block).sum(axis=1)
+            for pairs in _pair_chunks(block, weights, VERIFY_CHUNK_SHINGLES):
+                if sigs is not None:
                     pairs = pairs[_signature_similarity(sigs, pairs) >= self.threshold]
-                elif self.verify == "exact":
-                    if shingles is None:
-                        shingles = shingle_file.open(np.uint32, (-1,))
-                        ends = np.cumsum(_concat(length_parts, np.int64))
+                    Spill.drop_pages(sigs)  # RSS: one chunk's pages, not the whole file
+                elif shingles is not None:
                     pairs = pairs[pair_jaccard(shingles, ends, pairs) >= self.threshold]
+                    Spill.drop_pages(shingles)
                 self.verified_pairs_ += len(pairs)
                 lsh.union_pairs(parent, pairs)
-                for mapped in (sigs, shingles):
-                    if mapped is not None:
-                        Spill.drop_pages(mapped)  # RSS: one chunk's pages, not the whole file
         return parent
 
 
@@ -247,6 +248,25 @@ def _representatives(labels: np.ndarray, priority: np.ndarray | None) -> np.ndar
     keep = np.empty(n, dtype=np.int64)
     keep[labels[order][first]] = order[first]
     return keep
+
+
+def _set_sizes(ends: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Shingles of each row (any shape of row positions), from the cumulative ``ends``."""
+    return ends[rows] - np.where(rows > 0, ends[np.maximum(rows - 1, 0)], 0)
+
+
+def _pair_chunks(pairs: np.ndarray, weights: np.ndarray | None, budget: int):
+    """Consecutive slices of ``pairs``: at most PAIR_CHUNK pairs, and, with ``weights`` (per
+    pair), about ``budget`` total weight (always at least one pair)."""
+    total = None if weights is None else np.cumsum(weights)
+    start = 0
+    while start < len(pairs):
+        end = min(start + PAIR_CHUNK, len(pairs))
+        if total is not None:
+            used = total[start - 1] if start else 0
+            end = min(end, max(start + 1, int(np.searchsorted(total, used + budget, "right"))))
+        yield pairs[start:end]
+        start = end
 
 
 def _signature_similarity(sigs: np.ndarray, pairs: np.ndarray) -> np.ndarray:
