@@ -17,7 +17,8 @@ sorted runs in the run's work folder (dataprep.dedup.lsh_runs), at most ``run_ro
 ``keep_highest``; the reduce adds the union-find parents (8 bytes a row) and the cluster arrays
 (about 24 bytes a row, briefly). What verification reads is spilled too, not held in memory:
 4 bytes per shingle (about 4 bytes per word) for 'exact', 4 * num_perm bytes per row for
-'signature' (read back as a memory map: its pages are file-backed, which the kernel can drop).
+'signature'; each chunk of candidate pairs reads back only its rows' part (at most PAIR_CHUNK
+pairs and about VERIFY_CHUNK_SHINGLES shingles: 64 MiB).
 """
 
 from __future__ import annotations
@@ -204,25 +205,28 @@ class MinHashDedup(Selector):
 
     def _join_verified(self, band_runs, sig_file, shingle_file, length_parts, n) -> np.ndarray:
         """Union-find parents of the ``n`` rows after joining every verified candidate pair;
-        sets candidate_pairs_ and verified_pairs_. Pairs are verified in bounded chunks."""
+        sets candidate_pairs_ and verified_pairs_. Pairs are verified in bounded chunks, each
+        reading only its rows' signatures or shingles from the spill."""
         parent = lsh.new_forest(n)
         self.candidate_pairs_ = self.verified_pairs_ = 0
-        sigs = shingles = ends = None
-        if self.verify == "signature":
-            sigs = sig_file.open(np.uint32, (n, self.num_perm))
-        elif self.verify == "exact":
-            shingles = shingle_file.open(np.uint32, (-1,))
-            ends = np.cumsum(_concat(length_parts, np.int64))
+        ends = np.cumsum(_concat(length_parts, np.int64)) if self.verify == "exact" else None
         for block in band_runs.candidate_pairs():
             self.candidate_pairs_ += len(block)
             weights = None if ends is None else _set_sizes(ends, block).sum(axis=1)
             for pairs in _pair_chunks(block, weights, VERIFY_CHUNK_SHINGLES):
-                if sigs is not None:
-                    pairs = pairs[_signature_similarity(sigs, pairs) >= self.threshold]
-                    Spill.drop_pages(sigs)  # RSS: one chunk's pages, not the whole file
-                elif shingles is not None:
-                    pairs = pairs[pair_jaccard(shingles, ends, pairs) >= self.threshold]
-                    Spill.drop_pages(shingles)
+                rows, local = np.unique(pairs, return_inverse=True)
+                local = local.reshape(pairs.shape)
+                if self.verify == "signature":
+                    first = rows * self.num_perm
+                    sigs, _ = sig_file.read_ranges(np.uint32, first, first + self.num_perm)
+                    sigs = sigs.reshape(len(rows), self.num_perm)
+                    pairs = pairs[_signature_similarity(sigs, local) >= self.threshold]
+                elif self.verify == "exact":
+                    sizes = _set_sizes(ends, rows)
+                    shingles, local_ends = shingle_file.read_ranges(
+                        np.uint32, ends[rows] - sizes, ends[rows]
+                    )
+                    pairs = pairs[pair_jaccard(shingles, local_ends, local) >= self.threshold]
                 self.verified_pairs_ += len(pairs)
                 lsh.union_pairs(parent, pairs)
         return parent
