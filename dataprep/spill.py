@@ -41,15 +41,15 @@ class Spill:
         return np.memmap(self.path, dtype=dtype, mode="r", shape=None if shape == (-1,) else shape)
 
     def read_ranges(
-        self, dtype, starts: np.ndarray, ends: np.ndarray, *, gap_bytes: int = 1 << 16
+        self, dtype, starts: np.ndarray, ends: np.ndarray, *, gap_bytes: int = 1 << 18
     ) -> tuple[np.ndarray, np.ndarray]:
         """Elements [starts[k], ends[k]) of the spilled array for every k (ranges in increasing
         order, not overlapping), back to back, with the end of each range in the result.
 
         Reads with plain file reads into memory, not a memory map: a map's page faults bring in
         whole neighbourhoods of pages (fault-around), so scattered reads would soon make the
-        whole file resident. Ranges less than ``gap_bytes`` apart are read in one call, in
-        spans of at most SPAN_BYTES, so memory is the ranges' size plus one span.
+        whole file resident. Ranges less than ``gap_bytes`` apart are read in one call, each
+        about SPAN_BYTES at most, so memory is the ranges' size plus about one span.
         """
         dtype = np.dtype(dtype)
         starts = np.asarray(starts, np.int64)
@@ -59,22 +59,21 @@ class Spill:
         if len(out) == 0:
             return out, offsets[1:]
         ends = starts + sizes
+        # A new read where the gap to the previous range exceeds gap_bytes, or where the range
+        # would reach past SPAN_BYTES from the read's first range.
+        new_read = np.ones(len(starts), dtype=bool)
+        new_read[1:] = (starts[1:] - ends[:-1]) * dtype.itemsize > gap_bytes
+        group_start = starts[np.maximum.accumulate(np.where(new_read, np.arange(len(starts)), 0))]
+        span = (ends - group_start) * dtype.itemsize // SPAN_BYTES
+        new_read[1:] |= span[1:] != span[:-1]
+        bounds = np.append(np.flatnonzero(new_read), len(starts))
         with open(self.path, "rb") as f:
-            k = 0
-            while k < len(starts):
-                first, low, high = k, int(starts[k]), int(ends[k])
-                k += 1
-                while (
-                    k < len(starts)
-                    and (starts[k] - high) * dtype.itemsize <= gap_bytes
-                    and (ends[k] - low) * dtype.itemsize <= SPAN_BYTES
-                ):
-                    high = int(ends[k])
-                    k += 1
+            for first, stop in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+                low = int(starts[first])
                 f.seek(low * dtype.itemsize)
-                span = np.fromfile(f, dtype, count=high - low)
-                shift = np.repeat(starts[first:k] - low - offsets[first:k], sizes[first:k])
-                out[offsets[first] : offsets[k]] = span[
-                    shift + np.arange(offsets[first], offsets[k])
+                values = np.fromfile(f, dtype, count=int(ends[stop - 1]) - low)
+                shift = np.repeat(starts[first:stop] - low - offsets[first:stop], sizes[first:stop])
+                out[offsets[first] : offsets[stop]] = values[
+                    shift + np.arange(offsets[first], offsets[stop])
                 ]
         return out, offsets[1:]

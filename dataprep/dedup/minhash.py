@@ -33,10 +33,11 @@ from dataprep.dedup import lsh
 from dataprep.dedup.lsh_runs import BandRuns
 from dataprep.dedup.minhash_kernels import (
     band_hashes,
-    pair_jaccard,
+    distinct_sets,
     permutation_seeds,
     signatures,
     signatures_and_shingles,
+    sorted_pair_jaccard,
 )
 from dataprep.errors import ConfigError
 from dataprep.params import check_bool, check_choice, check_number, check_string
@@ -151,8 +152,10 @@ class MinHashDedup(Selector):
         seeds = permutation_seeds(self.num_perm, self.seed)
         state = {}
         if self.verify == "exact":
-            sigs, values, set_sizes = signatures_and_shingles(texts, self.ngram, seeds)
-            has_shingles = set_sizes > 0
+            sigs, values, counts = signatures_and_shingles(texts, self.ngram, seeds)
+            has_shingles = counts > 0
+            # Sorted distinct sets, so the reduce never sorts a set (once per batch, in workers).
+            values, set_sizes = distinct_sets(values, counts)
             state["shingle_lengths"] = set_sizes[has_shingles]
             state["shingles"] = values
         else:
@@ -226,7 +229,8 @@ class MinHashDedup(Selector):
                     shingles, local_ends = shingle_file.read_ranges(
                         np.uint32, ends[rows] - sizes, ends[rows]
                     )
-                    pairs = pairs[pair_jaccard(shingles, local_ends, local) >= self.threshold]
+                    similarity = sorted_pair_jaccard(shingles, local_ends, local)
+                    pairs = pairs[similarity >= self.threshold]
                 self.verified_pairs_ += len(pairs)
                 lsh.union_pairs(parent, pairs)
         return parent

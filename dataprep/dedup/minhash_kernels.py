@@ -186,6 +186,24 @@ def pair_jaccard(values: np.ndarray, ends: np.ndarray, pairs: np.ndarray) -> np.
     return _sorted_pair_jaccard(distinct, distinct_ends, local[:, 0], local[:, 1])
 
 
+def distinct_sets(values: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Documents' shingles (``lengths[i]`` values of document i, back to back, any order,
+    repeats allowed) as each document's sorted distinct set: (values, lengths)."""
+    lengths = np.asarray(lengths, np.int64)
+    ends = np.cumsum(lengths)
+    out, out_ends = _distinct_sets(values, ends - lengths, ends, np.arange(len(lengths)))
+    return out, np.diff(out_ends, prepend=0)
+
+
+def sorted_pair_jaccard(values: np.ndarray, ends: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+    """Exact Jaccard of each pair of sets stored sorted and distinct, back to back, in
+    ``values`` (set i ends at ``ends[i]``): ``pair_jaccard`` without sorting any set."""
+    if len(pairs) == 0:
+        return np.empty(0, dtype=np.float64)
+    left, right = np.ascontiguousarray(pairs[:, 0]), np.ascontiguousarray(pairs[:, 1])
+    return _sorted_pair_jaccard(values, np.asarray(ends, np.int64), left, right)
+
+
 def permutation_seeds(num_perm: int, seed: int) -> np.ndarray:
     """The 32-bit seeds of the ``num_perm`` hash permutations, derived from ``seed``."""
     return np.random.default_rng(seed).integers(0, 2**32, size=num_perm, dtype=np.uint32)
