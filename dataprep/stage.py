@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dataprep.errors import ConfigError
+from dataprep.sorted_runs import DEFAULT_RUN_ROWS
 
 ROW_COLUMN = "_dp_row"  # internal: global row number in input order; never written
 REJECT_STAGE = "dp_reject_stage"
@@ -40,11 +41,15 @@ class RunContext:
     text_column: the column holding the document text.
     id_column: the column holding unique row ids.
     work_dir: a private scratch directory for spilled state, or None when running in memory.
+    run_rows: how many records of per-row fit state (a hash, a band key, a pair) a stage holds
+        in memory before writing them to ``work_dir`` as a sorted run (see dataprep.sorted_runs);
+        it bounds memory, never changes output.
     """
 
     text_column: str = "text"
     id_column: str = "id"
     work_dir: Path | None = None
+    run_rows: int = DEFAULT_RUN_ROWS
 
 
 class Stage:

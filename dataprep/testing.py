@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from pathlib import Path
 
@@ -25,16 +26,22 @@ def run_stage(
     *,
     text_column: str = "text",
     batch_rows: int | None = None,
+    run_rows: int | None = None,
 ) -> pa.RecordBatch:
     """Check, fit (when the stage needs it) and transform ``records``; returns the batch with the
     stage's columns and ``dp_reject_stage`` / ``dp_reject_reason``.
 
     batch_rows: split into batches of this many rows for fit_state (default: one batch).
+    run_rows: records of fit state held in memory before a sorted run is written (RunContext;
+        default: its default), e.g. tiny to test the out-of-core path.
     """
     stage.check_params()
     batch = make_batch(records) if isinstance(records, list) else records
     with tempfile.TemporaryDirectory(prefix="dataprep-test-") as work_dir:
-        stage.bind(RunContext(text_column=text_column, work_dir=Path(work_dir)))
+        context = RunContext(text_column=text_column, work_dir=Path(work_dir))
+        if run_rows is not None:
+            context = dataclasses.replace(context, run_rows=run_rows)
+        stage.bind(context)
         if stage.needs_fit:
             step = batch_rows or max(1, batch.num_rows)
             alive = batch.filter(pa.array(alive_mask(batch)))

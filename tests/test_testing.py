@@ -95,6 +95,15 @@ def test_run_stage_binds_the_text_column_and_a_temporary_work_dir():
     assert not context.work_dir.exists()  # removed once the run is over
 
 
+def test_run_stage_binds_run_rows_when_given():
+    from dataprep.sorted_runs import DEFAULT_RUN_ROWS
+
+    stage = EmptyFilter()
+    run_stage(stage, [{"text": "a"}])
+    run_stage(stage, [{"text": "a"}], run_rows=3)
+    assert [context.run_rows for context in stage.contexts] == [DEFAULT_RUN_ROWS, 3]
+
+
 def test_run_stage_accepts_a_batch_with_earlier_rejections():
     batch = make_batch([{"text": ""}, {"text": ""}, {"text": "ok"}])
     batch = batch.set_column(

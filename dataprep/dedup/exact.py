@@ -1,8 +1,15 @@
 """Exact deduplication: hash each normalized text, keep the first occurrence in input order.
 
-Memory: 24 bytes per alive row during fit (row number and a 128-bit xxh3 hash), then 16 bytes
-per duplicate row. Duplicates get reason ``exact_duplicate``; every row of a duplicate group
-(the kept first copy included) gets ``dp_dup_cluster`` = the row number of the kept copy.
+Duplicates get reason ``exact_duplicate``; every row of a duplicate group (the kept first copy
+included) gets ``dp_dup_cluster`` = the row number of the kept copy.
+
+Fit: each alive row's record (128-bit xxh3 hash, row number) goes to sorted runs in the run's
+work folder (dataprep.sorted_runs); their merge brings equal hashes together in row order, so
+the first row of each group is the kept copy. Memory whatever the corpus size: at most
+``run_rows`` records of 24 bytes (RunContext; default 2,097,152: 48 MiB, about 150 MiB while a
+run is sorted). Disk: 24 bytes per alive row, removed after the fit. What the fit learns is 16
+bytes per duplicate row while it is collected, then 10 bytes per duplicate row (rejections) and
+16 bytes per member of a duplicate group (``dp_dup_cluster``).
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ import xxhash
 
 from dataprep.params import check_bool
 from dataprep.registry import register
+from dataprep.sorted_runs import SortedRuns, scratch_dir
 from dataprep.stage import DUP_CLUSTER, ROW_COLUMN, Selector
 from dataprep.strings import string_buffers
 
@@ -135,22 +143,54 @@ class ExactDedup(Selector):
         return batch.column(ROW_COLUMN).to_numpy(), hash128(data, offsets)
 
     def fit(self, states: Iterable[tuple[np.ndarray, np.ndarray]]) -> None:
-        row_parts, hash_parts = [], []
-        for rows, hashes in states:
-            row_parts.append(rows)
-            hash_parts.append(hashes)
-        rows = np.concatenate(row_parts) if row_parts else np.empty(0, np.int64)
-        hashes = np.concatenate(hash_parts) if hash_parts else np.empty((0, 2), np.uint64)
-        order = np.lexsort((rows, hashes[:, 1], hashes[:, 0]))
-        rows, hashes = rows[order], hashes[order]
-        same_as_previous = np.zeros(len(rows), dtype=bool)
-        same_as_previous[1:] = np.all(hashes[1:] == hashes[:-1], axis=1)
-        group_start = np.maximum.accumulate(np.where(same_as_previous, 0, np.arange(len(rows))))
-        representative = rows[group_start]
-        duplicates = same_as_previous
-        in_group = duplicates.copy()
-        in_group[group_start[duplicates]] = True
-        self._set_rejections(
-            rows[duplicates], np.zeros(duplicates.sum(), np.int16), ["exact_duplicate"]
+        with (
+            scratch_dir(self.context.work_dir, "dataprep-exact-") as folder,
+            SortedRuns(folder, self.name, 3, run_rows=self.context.run_rows) as runs,
+        ):
+            for rows, hashes in states:
+                runs.append(np.column_stack([hashes, rows.astype(np.uint64)]))
+            duplicates = _Duplicates()
+            for block in runs.merged():
+                duplicates.add(block)
+        rows, representatives = duplicates.result()
+        self._set_rejections(rows, np.zeros(len(rows), np.int16), ["exact_duplicate"])
+        # Every member of a duplicate group, the kept first copy too, names the kept copy.
+        kept = np.unique(representatives)
+        self._set_row_values(
+            DUP_CLUSTER, np.concatenate([rows, kept]), np.concatenate([representatives, kept])
         )
-        self._set_row_values(DUP_CLUSTER, rows[in_group], representative[in_group])
+
+
+class _Duplicates:
+    """Duplicate rows and their groups' first rows, from (hash_high, hash_low, row) records
+    given sorted, block after block; a group may span blocks."""
+
+    def __init__(self) -> None:
+        self.last_hash: np.ndarray | None = None  # hash of the last record seen
+        self.last_representative = -1  # the first row of its group
+        self.rows: list[np.ndarray] = []
+        self.representatives: list[np.ndarray] = []
+
+    def add(self, block: np.ndarray) -> None:
+        if len(block) == 0:
+            return
+        hashes, rows = block[:, :2], block[:, 2].astype(np.int64)
+        same_as_previous = np.zeros(len(block), dtype=bool)
+        same_as_previous[1:] = np.all(hashes[1:] == hashes[:-1], axis=1)
+        if self.last_hash is not None:
+            same_as_previous[0] = bool(np.all(hashes[0] == self.last_hash))
+        group_start = np.maximum.accumulate(np.where(same_as_previous, 0, np.arange(len(block))))
+        representative = rows[group_start]
+        # Rows before the block's first new group continue the group of the previous block.
+        continued = np.argmin(same_as_previous) if not same_as_previous.all() else len(block)
+        representative[:continued] = self.last_representative
+        self.rows.append(rows[same_as_previous])
+        self.representatives.append(representative[same_as_previous])
+        self.last_hash = hashes[-1].copy()
+        self.last_representative = int(representative[-1])
+
+    def result(self) -> tuple[np.ndarray, np.ndarray]:
+        """(duplicate rows, the first row of each one's group)."""
+        if not self.rows:
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        return np.concatenate(self.rows), np.concatenate(self.representatives)

@@ -109,8 +109,7 @@ def _find(parent, x):
 
 
 @nb.njit(cache=True)
-def _union_all(n, left, right):
-    parent = np.arange(n, dtype=np.int64)
+def _union_into(parent, left, right):
     for k in range(len(left)):
         a = _find(parent, left[k])
         b = _find(parent, right[k])
@@ -120,13 +119,34 @@ def _union_all(n, left, right):
                 parent[b] = a
             else:
                 parent[a] = b
-    for x in range(n):
+
+
+@nb.njit(cache=True)
+def _flatten(parent):
+    for x in range(len(parent)):
         parent[x] = _find(parent, x)
     return parent
 
 
+def new_forest(n: int) -> np.ndarray:
+    """Union-find parents of ``n`` nodes, each its own component (8 bytes a node)."""
+    return np.arange(n, dtype=np.int64)
+
+
+def union_pairs(parent: np.ndarray, pairs: np.ndarray) -> None:
+    """Join the components of each pair's two nodes, in place. A component's root is always its
+    smallest node, so the result does not depend on the order or grouping of the pairs."""
+    if len(pairs):
+        _union_into(parent, np.ascontiguousarray(pairs[:, 0]), np.ascontiguousarray(pairs[:, 1]))
+
+
+def component_labels(parent: np.ndarray) -> np.ndarray:
+    """Component label of each node (the smallest node in its component); reuses ``parent``."""
+    return _flatten(parent)
+
+
 def connected_components(n: int, pairs: np.ndarray) -> np.ndarray:
     """Component label of each of ``n`` nodes: the smallest node in its component."""
-    if len(pairs) == 0:
-        return np.arange(n, dtype=np.int64)
-    return _union_all(n, np.ascontiguousarray(pairs[:, 0]), np.ascontiguousarray(pairs[:, 1]))
+    parent = new_forest(n)
+    union_pairs(parent, pairs)
+    return component_labels(parent)

@@ -9,38 +9,49 @@ cluster is kept: the first in input order, or the one with the highest ``keep_hi
 The others get reason ``near_duplicate``; all members get ``dp_dup_cluster`` = the kept row's
 row number. Documents with no token never match anything.
 
-Memory during fit: 8 * (bands + 1) bytes per alive row (120 bytes at the defaults, 14 bands),
-plus 8 bytes per row with ``keep_highest``. What verification needs is spilled to the run's work
-folder on disk, not held in memory: 4 bytes per shingle (about 4 bytes per word) for
-'exact', 4 * num_perm bytes per row for 'signature'.
+Memory during fit, whatever the corpus size: the band keys and the candidate pairs go through
+sorted runs in the run's work folder (dataprep.dedup.lsh_runs), at most ``run_rows`` records
+(RunContext, default 2,097,152) of 8-16 bytes in memory at a time (about 16 bytes each on disk:
+16 * bands bytes per alive row, 16 per candidate pair). Per alive row, memory holds only 8 bytes
+(its row number), 8 with 'exact' verification (the end of its shingles) and 8 with
+``keep_highest``; the reduce adds the union-find parents (8 bytes a row) and the cluster arrays
+(about 24 bytes a row, briefly). What verification reads is spilled too, not held in memory:
+4 bytes per shingle (about 4 bytes per word) for 'exact', 4 * num_perm bytes per row for
+'signature'; each chunk of candidate pairs reads back only its rows' part (at most PAIR_CHUNK
+pairs and about VERIFY_CHUNK_SHINGLES shingles: 64 MiB).
 """
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterable
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from dataprep.dedup import lsh
+from dataprep.dedup.lsh_runs import BandRuns
 from dataprep.dedup.minhash_kernels import (
     band_hashes,
-    pair_jaccard,
+    distinct_sets,
     permutation_seeds,
     signatures,
     signatures_and_shingles,
+    sorted_pair_jaccard,
 )
 from dataprep.errors import ConfigError
 from dataprep.params import check_bool, check_choice, check_number, check_string
 from dataprep.registry import register
+from dataprep.sorted_runs import scratch_dir
 from dataprep.spill import Spill
 from dataprep.stage import DUP_CLUSTER, ROW_COLUMN, Selector
 
 VERIFY_MODES = ("signature", "exact", "none")
-PAIR_CHUNK = 1 << 20
+# Candidate pairs verified at once: at most PAIR_CHUNK (the gathered signatures: 2 x 32 MiB at
+# 128 perms) and, for 'exact', about VERIFY_CHUNK_SHINGLES shingles in the pairs' documents
+# (64 MiB of spilled shingles read, and their distinct sets).
+PAIR_CHUNK = 1 << 16
+VERIFY_CHUNK_SHINGLES = 1 << 24
 
 
 @register
@@ -141,8 +152,10 @@ class MinHashDedup(Selector):
         seeds = permutation_seeds(self.num_perm, self.seed)
         state = {}
         if self.verify == "exact":
-            sigs, values, set_sizes = signatures_and_shingles(texts, self.ngram, seeds)
-            has_shingles = set_sizes > 0
+            sigs, values, counts = signatures_and_shingles(texts, self.ngram, seeds)
+            has_shingles = counts > 0
+            # Sorted distinct sets, so the reduce never sorts a set (once per batch, in workers).
+            values, set_sizes = distinct_sets(values, counts)
             state["shingle_lengths"] = set_sizes[has_shingles]
             state["shingles"] = values
         else:
@@ -160,34 +173,30 @@ class MinHashDedup(Selector):
         return state
 
     def fit(self, states: Iterable[dict]) -> None:
-        spill_dir = Path(self.context.work_dir or tempfile.mkdtemp(prefix="dataprep-minhash-"))
+        bands, _ = self.banding
         with (
-            Spill(spill_dir / f"{self.name}.signatures") as sig_file,
-            Spill(spill_dir / f"{self.name}.shingles") as shingle_file,
+            scratch_dir(self.context.work_dir, "dataprep-minhash-") as folder,
+            BandRuns(folder, self.name, bands, self.context.run_rows) as band_runs,
         ):
-            row_parts, band_parts, priority_parts, length_parts = [], [], [], []
-            for state in states:
-                row_parts.append(state["rows"])
-                band_parts.append(state["bands"])
-                priority_parts.append(state.get("priority", np.empty(0)))
-                length_parts.append(state.get("shingle_lengths", np.empty(0, np.int64)))
-                sig_file.append(state.get("signatures"))
-                shingle_file.append(state.get("shingles"))
-        rows = _concat(row_parts, np.int64)
-        n = len(rows)
-        pairs = lsh.candidate_pairs(_concat(band_parts, np.uint64, (0, self.banding[0])))
-        self.candidate_pairs_ = len(pairs)
-        if self.verify == "signature" and len(pairs):
-            sigs = sig_file.open(np.uint32, (n, self.num_perm))
-            pairs = pairs[_signature_similarity(sigs, pairs) >= self.threshold]
-        elif self.verify == "exact" and len(pairs):
-            shingles = shingle_file.open(np.uint32, (-1,))
-            ends = np.cumsum(_concat(length_parts, np.int64))
-            pairs = pairs[pair_jaccard(shingles, ends, pairs) >= self.threshold]
-        self.verified_pairs_ = len(pairs)
-        sig_file.remove()
-        shingle_file.remove()
-        labels = lsh.connected_components(n, pairs)
+            sig_file = Spill(folder / f"{self.name}.signatures")
+            shingle_file = Spill(folder / f"{self.name}.shingles")
+            row_parts, priority_parts, length_parts = [], [], []
+            with sig_file, shingle_file:
+                for state in states:
+                    row_parts.append(state["rows"])
+                    band_runs.append(state["bands"])
+                    priority_parts.append(state.get("priority", np.empty(0)))
+                    length_parts.append(state.get("shingle_lengths", np.empty(0, np.int64)))
+                    sig_file.append(state.get("signatures"))
+                    shingle_file.append(state.get("shingles"))
+            rows = _concat(row_parts, np.int64)
+            n = len(rows)
+            try:
+                parent = self._join_verified(band_runs, sig_file, shingle_file, length_parts, n)
+            finally:
+                sig_file.remove()
+                shingle_file.remove()
+        labels = lsh.component_labels(parent)
         keep = _representatives(
             labels, _concat(priority_parts, np.float64) if self.keep_highest else None
         )
@@ -196,6 +205,35 @@ class MinHashDedup(Selector):
         self.clusters_ = int(np.unique(labels[in_cluster]).size)
         self._set_rejections(rows[rejected], np.zeros(rejected.sum(), np.int16), ["near_duplicate"])
         self._set_row_values(DUP_CLUSTER, rows[in_cluster], rows[keep[labels[in_cluster]]])
+
+    def _join_verified(self, band_runs, sig_file, shingle_file, length_parts, n) -> np.ndarray:
+        """Union-find parents of the ``n`` rows after joining every verified candidate pair;
+        sets candidate_pairs_ and verified_pairs_. Pairs are verified in bounded chunks, each
+        reading only its rows' signatures or shingles from the spill."""
+        parent = lsh.new_forest(n)
+        self.candidate_pairs_ = self.verified_pairs_ = 0
+        ends = np.cumsum(_concat(length_parts, np.int64)) if self.verify == "exact" else None
+        for block in band_runs.candidate_pairs():
+            self.candidate_pairs_ += len(block)
+            weights = None if ends is None else _set_sizes(ends, block).sum(axis=1)
+            for pairs in _pair_chunks(block, weights, VERIFY_CHUNK_SHINGLES):
+                rows, local = np.unique(pairs, return_inverse=True)
+                local = local.reshape(pairs.shape)
+                if self.verify == "signature":
+                    first = rows * self.num_perm
+                    sigs, _ = sig_file.read_ranges(np.uint32, first, first + self.num_perm)
+                    sigs = sigs.reshape(len(rows), self.num_perm)
+                    pairs = pairs[_signature_similarity(sigs, local) >= self.threshold]
+                elif self.verify == "exact":
+                    sizes = _set_sizes(ends, rows)
+                    shingles, local_ends = shingle_file.read_ranges(
+                        np.uint32, ends[rows] - sizes, ends[rows]
+                    )
+                    similarity = sorted_pair_jaccard(shingles, local_ends, local)
+                    pairs = pairs[similarity >= self.threshold]
+                self.verified_pairs_ += len(pairs)
+                lsh.union_pairs(parent, pairs)
+        return parent
 
 
 def _concat(parts: list[np.ndarray], dtype, empty_shape=(0,)) -> np.ndarray:
@@ -218,6 +256,25 @@ def _representatives(labels: np.ndarray, priority: np.ndarray | None) -> np.ndar
     keep = np.empty(n, dtype=np.int64)
     keep[labels[order][first]] = order[first]
     return keep
+
+
+def _set_sizes(ends: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Shingles of each row (any shape of row positions), from the cumulative ``ends``."""
+    return ends[rows] - np.where(rows > 0, ends[np.maximum(rows - 1, 0)], 0)
+
+
+def _pair_chunks(pairs: np.ndarray, weights: np.ndarray | None, budget: int):
+    """Consecutive slices of ``pairs``: at most PAIR_CHUNK pairs, and, with ``weights`` (per
+    pair), about ``budget`` total weight (always at least one pair)."""
+    total = None if weights is None else np.cumsum(weights)
+    start = 0
+    while start < len(pairs):
+        end = min(start + PAIR_CHUNK, len(pairs))
+        if total is not None:
+            used = total[start - 1] if start else 0
+            end = min(end, max(start + 1, int(np.searchsorted(total, used + budget, "right"))))
+        yield pairs[start:end]
+        start = end
 
 
 def _signature_similarity(sigs: np.ndarray, pairs: np.ndarray) -> np.ndarray:

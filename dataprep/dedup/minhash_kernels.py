@@ -175,12 +175,33 @@ def pair_jaccard(values: np.ndarray, ends: np.ndarray, pairs: np.ndarray) -> np.
     pair is sorted once, however many pairs it is in."""
     if len(pairs) == 0:
         return np.empty(0, dtype=np.float64)
-    ends = ends.astype(np.int64)
-    starts = np.concatenate([[0], ends[:-1]]).astype(np.int64)
     docs = np.unique(pairs)
-    distinct, distinct_ends = _distinct_sets(values, starts, ends, docs)
+    # Only the listed documents' bounds: O(pairs), not O(all documents), per call.
+    doc_ends = ends[docs].astype(np.int64)
+    doc_starts = np.where(docs > 0, ends[np.maximum(docs - 1, 0)], 0).astype(np.int64)
+    distinct, distinct_ends = _distinct_sets(
+        values, doc_starts, doc_ends, np.arange(len(docs), dtype=np.int64)
+    )
     local = np.searchsorted(docs, pairs)
     return _sorted_pair_jaccard(distinct, distinct_ends, local[:, 0], local[:, 1])
+
+
+def distinct_sets(values: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Documents' shingles (``lengths[i]`` values of document i, back to back, any order,
+    repeats allowed) as each document's sorted distinct set: (values, lengths)."""
+    lengths = np.asarray(lengths, np.int64)
+    ends = np.cumsum(lengths)
+    out, out_ends = _distinct_sets(values, ends - lengths, ends, np.arange(len(lengths)))
+    return out, np.diff(out_ends, prepend=0)
+
+
+def sorted_pair_jaccard(values: np.ndarray, ends: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+    """Exact Jaccard of each pair of sets stored sorted and distinct, back to back, in
+    ``values`` (set i ends at ``ends[i]``): ``pair_jaccard`` without sorting any set."""
+    if len(pairs) == 0:
+        return np.empty(0, dtype=np.float64)
+    left, right = np.ascontiguousarray(pairs[:, 0]), np.ascontiguousarray(pairs[:, 1])
+    return _sorted_pair_jaccard(values, np.asarray(ends, np.int64), left, right)
 
 
 def permutation_seeds(num_perm: int, seed: int) -> np.ndarray:

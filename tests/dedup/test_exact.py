@@ -95,3 +95,34 @@ def test_tinyshakespeare_rejects_exactly_the_later_copies_of_its_74_repeats():
     for i, text in enumerate(texts):
         if counts[text] > 1:
             assert clusters[i] == first_seen[text]
+
+
+def test_tiny_sorted_runs_give_the_in_memory_result_on_ag_news_with_copies(monkeypatch):
+    """AG News test texts plus injected copies (verbatim, re-cased, re-spaced), fitted with runs
+    of 64 records (about 190 run files) and merge windows of 8: exactly the one-run result, and
+    the first-copy rule checked against a dictionary."""
+    import numpy as np
+
+    from dataprep import sorted_runs
+
+    texts = [r["text"] for r in read_jsonl_gz(shared_file("ag_news", "ag_news_test.jsonl.gz"))]
+    copies = [t.upper() if i % 3 == 0 else "  " + t for i, t in enumerate(texts[::7])]
+    texts = texts + copies + texts[::11]
+    records = [{"text": t} for t in texts]
+    in_memory = ExactDedup()
+    out = run_stage(in_memory, records, batch_rows=500)
+    monkeypatch.setattr(sorted_runs, "MIN_WINDOW", 8)
+    spilled = ExactDedup()
+    assert reasons_of(run_stage(spilled, records, batch_rows=500, run_rows=64)) == reasons_of(out)
+    for name in ("rejected_rows_", "rejected_codes_"):
+        assert np.array_equal(getattr(spilled, name), getattr(in_memory, name))
+    got, want = spilled.row_values_["dp_dup_cluster"], in_memory.row_values_["dp_dup_cluster"]
+    for a, b in zip(got, want, strict=True):  # (rows, values)
+        assert a.dtype == b.dtype and np.array_equal(a, b)
+    first_seen: dict[str, int] = {}
+    for i, text in enumerate(texts):
+        first_seen.setdefault(" ".join(text.lower().split()), i)
+    expected = [first_seen[" ".join(t.lower().split())] for t in texts]
+    clusters = out.column("dp_dup_cluster").to_pylist()
+    assert [c if c is not None else i for i, c in enumerate(clusters)] == expected
+    assert reasons_of(out).count("exact_duplicate") >= len(copies)

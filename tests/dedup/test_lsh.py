@@ -28,3 +28,16 @@ def test_big_buckets_give_a_star_and_a_chain_not_all_pairs():
     pairs = candidate_pairs(np.zeros((n, 1), dtype=np.uint64))
     assert len(pairs) < 2 * n
     assert connected_components(n, pairs).tolist() == [0] * n
+
+
+def test_union_in_any_chunks_and_order_gives_the_one_shot_labels():
+    from dataprep.dedup.lsh import component_labels, new_forest, union_pairs
+
+    rng = np.random.default_rng(0)
+    pairs = rng.integers(0, 300, size=(400, 2))
+    expected = connected_components(300, pairs)
+    parent = new_forest(300)
+    for chunk in np.array_split(pairs[rng.permutation(len(pairs))], 9):
+        union_pairs(parent, chunk)
+    assert component_labels(parent).tolist() == expected.tolist()
+    assert all(expected[i] <= i for i in range(300))  # the smallest node labels its component

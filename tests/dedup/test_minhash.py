@@ -81,3 +81,48 @@ def test_codexglue_near_duplicate_pairs(verify, min_recall):
     assert found / similar >= min_recall, (found, similar)
     if verify != "none":
         assert dissimilar_merged == 0
+
+
+@pytest.mark.parametrize("verify", ["exact", "signature"])
+def test_tiny_sorted_runs_give_the_in_memory_result_on_codexglue(monkeypatch, verify):
+    """Band keys and candidate pairs through sorted runs of 2,000 records (11,670 documents, 14
+    bands: about 80 band-run files and many pair runs), merge windows of 64: the same pairs,
+    clusters, kept rows and reasons as with everything in one in-memory run, also when pairs are
+    verified in small chunks."""
+    import numpy as np
+
+    from dataprep import sorted_runs
+    from dataprep.dedup import minhash
+
+    records = read_jsonl_gz(shared_file("codexglue_code", "code_refinement_small_test.jsonl.gz"))
+    rows = [{"text": r["buggy"]} for r in records] + [{"text": r["fixed"]} for r in records]
+    in_memory = MinHashDedup(threshold=0.6, verify=verify)
+    out = run_stage(in_memory, rows, batch_rows=1000)
+    monkeypatch.setattr(sorted_runs, "MIN_WINDOW", 64)
+    monkeypatch.setattr(minhash, "PAIR_CHUNK", 100)  # verify in chunks of <= 100 pairs
+    monkeypatch.setattr(minhash, "VERIFY_CHUNK_SHINGLES", 2000)  # ... and ~2,000 shingles
+    spilled = MinHashDedup(threshold=0.6, verify=verify)
+    spilled_out = run_stage(spilled, rows, batch_rows=1000, run_rows=2000)
+    assert in_memory.verified_pairs_ > 1000
+    for name in ("candidate_pairs_", "verified_pairs_", "clusters_"):
+        assert getattr(spilled, name) == getattr(in_memory, name)
+    assert np.array_equal(spilled.rejected_rows_, in_memory.rejected_rows_)
+    assert reasons_of(spilled_out) == reasons_of(out)
+    cluster = out.column("dp_dup_cluster")
+    assert spilled_out.column("dp_dup_cluster").equals(cluster)
+
+
+def test_pairs_are_verified_in_chunks_bounded_by_count_and_shingles(monkeypatch):
+    import numpy as np
+
+    from dataprep.dedup import minhash
+
+    pairs = np.arange(10).reshape(5, 2)
+    chunks = list(minhash._pair_chunks(pairs, np.array([3, 3, 3, 10, 3]), budget=7))
+    # 3+3 fits in 7, 3+10 does not; a pair heavier than the budget goes alone.
+    assert [len(c) for c in chunks] == [2, 1, 1, 1]
+    assert np.array_equal(np.concatenate(chunks), pairs)
+    monkeypatch.setattr(minhash, "PAIR_CHUNK", 2)
+    assert [len(c) for c in minhash._pair_chunks(pairs, None, budget=7)] == [2, 2, 1]
+    ends = np.array([4, 4, 9])  # rows of 4, 0 and 5 shingles
+    assert minhash._set_sizes(ends, np.array([[0, 2], [1, 2]])).tolist() == [[4, 5], [0, 5]]

@@ -68,3 +68,17 @@ def test_pair_jaccard_matches_set_jaccard_with_repeats_and_any_order():
     ends = np.array([4, 6, 9])
     pairs = np.array([[0, 2], [0, 1], [1, 2]])
     assert pair_jaccard(values, ends, pairs).tolist() == [2 / 4, 1 / 4, 1 / 4]
+
+
+def test_distinct_sets_then_sorted_pair_jaccard_equal_pair_jaccard():
+    from dataprep.dedup.minhash_kernels import distinct_sets, sorted_pair_jaccard
+
+    values = np.array([3, 1, 3, 2, 9, 9, 2, 1, 7, 4], dtype=np.uint32)
+    lengths = np.array([4, 2, 0, 4])  # {1, 2, 3}, {9}, {}, {1, 2, 4, 7}
+    sets, sizes = distinct_sets(values, lengths)
+    assert sets.tolist() == [1, 2, 3, 9, 1, 2, 4, 7] and sizes.tolist() == [3, 1, 0, 4]
+    pairs = np.array([[0, 3], [0, 1], [1, 2], [0, 0]])
+    expected = pair_jaccard(values, np.cumsum(lengths), pairs)
+    assert expected.tolist() == [2 / 5, 0.0, 0.0, 1.0]
+    assert sorted_pair_jaccard(sets, np.cumsum(sizes), pairs).tolist() == expected.tolist()
+    assert sorted_pair_jaccard(sets, np.cumsum(sizes), np.empty((0, 2), np.int64)).shape == (0,)
