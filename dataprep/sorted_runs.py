@@ -38,14 +38,35 @@ MIN_WINDOW = 4096
 
 def sort_records(records: np.ndarray, unique: bool = False) -> np.ndarray:
     """``records`` ((m, width) uint64) sorted lexicographically, column 0 first; with ``unique``,
-    repeated records dropped."""
+    repeated records dropped.
+
+    One stable sort by column 0, kept when every later column is already in order among the
+    records it ties (so equal keys need no more sorting: a run's rows come in increasing order,
+    and a merge takes runs in order); otherwise a full lexsort.
+    """
     if len(records) > 1:
-        width = records.shape[1]
-        order = np.lexsort(tuple(records[:, j] for j in reversed(range(width))))
-        records = records[order]
+        order = np.argsort(records[:, 0], kind="stable")
+        result = records[order]
+        if not _ordered_within_ties(result):
+            width = records.shape[1]
+            result = records[np.lexsort(tuple(records[:, j] for j in reversed(range(width))))]
+        records = result
         if unique:
             records = records[_first_of_equal(records, None)]
     return records
+
+
+def _ordered_within_ties(records: np.ndarray) -> bool:
+    """Whether records sorted by column 0 are sorted lexicographically."""
+    tied = records[1:, 0] == records[:-1, 0]
+    for j in range(1, records.shape[1]):
+        if not tied.any():
+            return True
+        later, earlier = records[1:, j], records[:-1, j]
+        if np.any(later[tied] < earlier[tied]):
+            return False
+        tied &= later == earlier
+    return True
 
 
 def _first_of_equal(records: np.ndarray, previous: np.ndarray | None) -> np.ndarray:
