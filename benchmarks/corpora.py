@@ -60,11 +60,13 @@ def _edit(text: str, rng: random.Random, vocabulary: list[str]) -> str:
     return " ".join(words)
 
 
-def resampled_corpus(n: int, seed: int = 0) -> Path:
+def resampled_corpus(n: int, seed: int = 0, directory: Path = CACHE) -> Path:
     """A JSONL file of n documents resampled from the real ones; 30% are lightly edited copies,
-    the rest verbatim draws (which repeat once n exceeds the source size)."""
-    CACHE.mkdir(exist_ok=True)
-    path = CACHE / f"resampled_{n}_{seed}.jsonl"
+    the rest verbatim draws (which repeat once n exceeds the source size). The file is kept in
+    ``directory`` (default benchmarks/.cache) and reused; the first m documents of the n-document
+    corpus are the m-document corpus."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"resampled_{n}_{seed}.jsonl"
     if path.exists():
         return path
     docs = real_documents()
