@@ -20,13 +20,33 @@ Pacing functions (``t`` is the 0-based step, ``T`` the ramp length in steps):
 - baselines: ``random`` (every row eligible from the start), ``sorted`` (easy to hard, one pass
   per epoch) and ``anti`` (hard to easy).
 
-Sampling among eligible rows is uniform *without replacement* in rounds by default: every
-eligible row is served once before any is served again, and rows that become eligible join the
-current round. Marginally that is the published uniform draw, and it guarantees coverage: once
-competence is 1, every row is served within the next N samples. ``replacement=True`` gives the
-papers' i.i.d. uniform draw instead.
+Draws among the eligible rows (``draw``; the baselines ``sorted`` and ``anti`` ignore it):
 
-Memory: 24 bytes per row (sort order, draw pool, CDF) plus the difficulty values.
+- ``uniform`` (default), the papers' draw: each step's batch is drawn uniformly among the rows
+  eligible at that step, without replacement within the batch (cycling through shuffled copies
+  of the eligible rows when fewer are eligible than the batch), independently across steps, so
+  at competence c (the eligible share) the mean difficulty percentile of a batch is about c / 2
+  and easy rows repeat often early on. Once every row is eligible for the rest of the plan
+  (from step 0 for ``random``), the plan switches to shuffled epochs over all rows (a fresh
+  seeded permutation per epoch, continuing across chunks): each step is still uniform over the
+  eligible rows, no batch holds a row twice, and every row is served once per epoch after the
+  ramp (a plan whose post-ramp part is shorter than one epoch may leave a few late-unlocked rows
+  unserved: the default 2 epochs with ramp_fraction 0.5 leave less than a batch short).
+- ``iid``: i.i.d. uniform with replacement among the eligible rows at every step.
+- ``rounds``: without replacement in rounds: every eligible row is served once before any
+  repeats, and rows that become eligible join the current round. Newly eligible rows are thus
+  drawn ahead of easier rows already served, so draws concentrate at the competence frontier:
+  on a linear ramp the mean percentile at competence c is about c, not c / 2 (for the stepwise
+  pacings the bias depends on how far the round has got when the level rises), and after the
+  ramp the round in progress serves the later-unlocked (harder) rows first. Once competence is
+  1, every row is served within the next N samples.
+
+The draws are deterministic given the seed, and drawing the plan in chunks of steps gives
+exactly the plan of one call (see dataprep.schedule.draws).
+
+Memory: 24 bytes per row (sort order, CDF, and one int64 array that is the draw's scratch, the
+current epoch's permutation or the rounds pool; ``iid`` and the baselines do not need it) plus
+the difficulty values and 4 bytes per row of buckets.
 """
 
 from __future__ import annotations
@@ -34,14 +54,20 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 
 from dataprep.errors import ConfigError
-from dataprep.params import check_bool, check_choice, check_number, check_string
+from dataprep.params import check_choice, check_number, check_string
+from dataprep.schedule.draws import (
+    EpochStream,
+    draw_iid,
+    draw_rounds,
+    draw_uniform_batches,
+)
 
 PACINGS = ("linear", "root", "exponential", "baby_steps", "random", "sorted", "anti")
 PACED = ("linear", "root", "exponential", "baby_steps")
+DRAWS = ("uniform", "iid", "rounds")
 NAME = "schedule"
 
 
@@ -63,7 +89,9 @@ class Curriculum:
     increase: exponential: factor by which that share grows [1.9].
     step_length: exponential: steps between increases [unset: spread over the ramp].
     num_buckets: quantile buckets for dp_bucket and for baby_steps [10].
-    replacement: draw eligible rows i.i.d. instead of without replacement in rounds [false].
+    draw: how a step's rows are drawn among the eligible ones: 'uniform' (the papers'
+        draw, shuffled epochs after the ramp), 'iid' (with replacement) or 'rounds'
+        (frontier-biased rounds); see the module docstring [uniform].
     """
 
     def __init__(
@@ -84,7 +112,7 @@ class Curriculum:
         increase: float = 1.9,
         step_length: int | None = None,
         num_buckets: int = 10,
-        replacement: bool = False,
+        draw: str = "uniform",
     ) -> None:
         self.pacing = pacing
         self.difficulty_column = difficulty_column
@@ -101,7 +129,7 @@ class Curriculum:
         self.increase = increase
         self.step_length = step_length
         self.num_buckets = num_buckets
-        self.replacement = replacement
+        self.draw = draw
 
     @classmethod
     def param_names(cls) -> list[str]:
@@ -147,7 +175,7 @@ class Curriculum:
         check_number(NAME, "increase", self.increase, low=1, low_open=True)
         check_number(NAME, "step_length", self.step_length, low=1, integer=True, allow_none=True)
         check_number(NAME, "num_buckets", self.num_buckets, low=1, integer=True)
-        check_bool(NAME, "replacement", self.replacement)
+        check_choice(NAME, "draw", self.draw, DRAWS)
 
     def plan_size(self, rows: int) -> tuple[int, int]:
         """(total samples, steps) of the plan over ``rows`` rows."""
@@ -238,7 +266,11 @@ class PlanDrawer:
 
     curriculum: the parameters; difficulty: the rows' DifficultyOrder.
     ``draw(first_step, last_step)`` returns (rows, step of each row) for steps in
-    ``[first_step, last_step)``; calls must cover the steps in order.
+    ``[first_step, last_step)``; calls must cover the steps in order. ``full_step`` is the first
+    step from which every row is eligible (``steps`` if the plan never gets there); the
+    ``uniform`` draw switches to shuffled epochs there. Seeds: the uniforms of the ramp (and of
+    ``iid`` and ``rounds``) come from ``default_rng([seed, 2])``, one per sample in step order;
+    epoch ``k`` after the ramp from ``default_rng([seed, 3, k])``.
     """
 
     def __init__(self, curriculum: Curriculum, difficulty: DifficultyOrder) -> None:
@@ -246,10 +278,19 @@ class PlanDrawer:
         self.difficulty = difficulty
         rows = len(difficulty.order)
         self.samples, self.steps = curriculum.plan_size(rows)
+        self.full_step = self._first_full_step()
         self._rng = np.random.default_rng([curriculum.seed, 2])
-        self._pool = np.empty(rows, dtype=np.int64)
-        self._state = np.zeros(2, dtype=np.int64)  # [rows in pool, rows made eligible]
         self._next_step = 0
+        self._state = np.zeros(2, dtype=np.int64)  # rounds: [rows in pool, rows made eligible]
+        self._buffer = None  # uniform: the identity scratch, then the epoch; rounds: the pool
+        self._epochs = None
+        if curriculum.pacing in ("sorted", "anti") or curriculum.draw == "iid":
+            return
+        if curriculum.draw == "rounds":
+            self._buffer = np.empty(rows, dtype=np.int64)
+            return
+        self._buffer = np.arange(rows, dtype=np.int64)  # the epochs take it over at full_step
+        self._epochs = EpochStream(rows, curriculum.batch_size, curriculum.seed, self._buffer)
 
     def batch_sizes(self, first: int, last: int) -> np.ndarray:
         sizes = np.full(last - first, self.curriculum.batch_size, dtype=np.int64)
@@ -260,62 +301,58 @@ class PlanDrawer:
     def competence(self, first: int, last: int) -> np.ndarray:
         return self.curriculum.competence(np.arange(first, last), self.steps)
 
+    def eligible(self, first: int, last: int) -> np.ndarray:
+        """Eligible rows (the easiest ones) at each step in ``[first, last)``."""
+        rows = len(self.difficulty.order)
+        if self.curriculum.pacing not in PACED:
+            return np.full(last - first, rows, dtype=np.int64)
+        by_cdf = self.curriculum.pacing != "exponential"  # exponential counts rows
+        return self.difficulty.eligible_count(self.competence(first, last), by_cdf)
+
+    def _first_full_step(self) -> int:
+        """Binary search: competence never decreases, so once every row is eligible it stays."""
+        rows = len(self.difficulty.order)
+        low, high = 0, self.steps
+        while low < high:
+            mid = (low + high) // 2
+            if self.eligible(mid, mid + 1)[0] >= rows:
+                high = mid
+            else:
+                low = mid + 1
+        return low
+
     def draw(self, first: int, last: int) -> tuple[np.ndarray, np.ndarray]:
         if first != self._next_step or not first < last <= self.steps:
             raise ValueError(f"steps must be drawn in order; expected {self._next_step}")
         self._next_step = last
         sizes = self.batch_sizes(first, last)
         steps = np.repeat(np.arange(first, last, dtype=np.int64), sizes)
-        pacing = self.curriculum.pacing
+        pacing, draw = self.curriculum.pacing, self.curriculum.draw
         order = self.difficulty.order
-        rows_total = len(order)
         if pacing in ("sorted", "anti"):
             offset = first * self.curriculum.batch_size
-            positions = (offset + np.arange(len(steps))) % rows_total
+            positions = (offset + np.arange(len(steps))) % len(order)
             ranked = order if pacing == "sorted" else order[::-1]
             return ranked[positions], steps
-        if pacing == "random":
-            eligible = np.full(last - first, rows_total, dtype=np.int64)
-        else:
-            competence = self.competence(first, last)
-            by_cdf = pacing != "exponential"  # exponential counts rows; the others bound the CDF
-            eligible = self.difficulty.eligible_count(competence, by_cdf)
+        if draw == "uniform":
+            return self._draw_uniform(first, last, sizes), steps
+        eligible = self.eligible(first, last)
         uniforms = self._rng.random(len(steps))
-        if self.curriculum.replacement:
-            limit = np.repeat(eligible, sizes)
-            picks = np.minimum((uniforms * limit).astype(np.int64), limit - 1)
-            return order[picks], steps
-        rows = _draw_rounds(order, eligible, sizes, uniforms, self._pool, self._state)
-        return rows, steps
+        if draw == "iid":
+            return draw_iid(order, eligible, sizes, uniforms), steps
+        return draw_rounds(order, eligible, sizes, uniforms, self._buffer, self._state), steps
 
-
-@numba.njit(cache=True)
-def _draw_rounds(order, eligible, sizes, uniforms, pool, state):
-    """Uniform draws without replacement in rounds; ``pool``/``state`` carry over between calls.
-
-    Rows that become eligible join the current round's pool; when the pool is empty a new round
-    starts with every eligible row. A draw swaps the picked row with the pool's last one.
-    """
-    out = np.empty(uniforms.shape[0], dtype=np.int64)
-    pool_len = state[0]
-    added = state[1]
-    k = 0
-    for step in range(eligible.shape[0]):
-        target = eligible[step]
-        while added < target:
-            pool[pool_len] = order[added]
-            pool_len += 1
-            added += 1
-        for _ in range(sizes[step]):
-            if pool_len == 0:
-                for i in range(added):
-                    pool[i] = order[i]
-                pool_len = added
-            j = min(int(uniforms[k] * pool_len), pool_len - 1)
-            out[k] = pool[j]
-            pool[j] = pool[pool_len - 1]
-            pool_len -= 1
-            k += 1
-    state[0] = pool_len
-    state[1] = added
-    return out
+    def _draw_uniform(self, first: int, last: int, sizes: np.ndarray) -> np.ndarray:
+        """Independent uniform batches before ``full_step``, shuffled epochs from it on."""
+        split = min(max(first, self.full_step), last)
+        parts = []
+        if first < split:
+            ramp_sizes = sizes[: split - first]
+            uniforms = self._rng.random(int(ramp_sizes.sum()))
+            eligible = self.eligible(first, split)
+            order = self.difficulty.order
+            parts.append(draw_uniform_batches(order, eligible, ramp_sizes, uniforms, self._buffer))
+        if split < last:
+            start = (split - self.full_step) * self.curriculum.batch_size
+            parts.append(self._epochs.take(start, start + int(sizes[split - first :].sum())))
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)

@@ -59,7 +59,10 @@ def test_rows_are_written_in_plan_order_with_step_bucket_and_competence(tmp_path
     assert data["hardness"][:2] == [0.1, 0.1]  # step 0: only the easiest row is eligible
     bucket = {0.1: 0, 0.3: 1, 0.5: 2, 0.7: 3, 0.9: 4}
     assert data["dp_bucket"] == [bucket[h] for h in data["hardness"]]
-    assert set(data["id"]) == {"d0", "d1", "d3", "d4", "d6"}  # every row served
+    # steps 3 and 4 (full competence) are the first 4 rows of a shuffled epoch of the 5 rows;
+    # with less than an epoch after the ramp, a row unlocked late may go unserved
+    assert len(set(data["id"][6:])) == 4
+    assert set(data["id"]) <= {"d0", "d1", "d3", "d4", "d6"}
     for row_id, text in zip(data["id"], data["text"], strict=True):
         assert text == f"document {row_id[1:]}"  # rows stay whole when gathered
 
@@ -70,7 +73,7 @@ def test_rows_are_written_in_plan_order_with_step_bucket_and_competence(tmp_path
 
     stats = json.loads((tmp_path / "out" / "stats.json").read_text())
     assert stats["reasons"] == {"missing_difficulty": 2}
-    assert stats["served"]["rows_never"] == 0 and stats["samples"] == 10
+    assert stats["served"]["rows_never"] == 5 - len(set(data["id"])) and stats["samples"] == 10
     assert sum(stats["served"]["histogram"].values()) == 5
     assert stats["served"]["mean"] == pytest.approx(2.0)
     plan = json.loads((tmp_path / "out" / "schedule.json").read_text())
@@ -161,7 +164,13 @@ def test_every_shipped_recipe_runs_as_is(tmp_path, scored_sample, pacing):
     data = read_rows(out / "data")
     assert data.num_rows == 2 * 1_278
     stats = json.loads((out / "stats.json").read_text())
-    assert stats["served"]["rows_never"] == 0  # two epochs with one at full competence
+    # two epochs, the second at full competence: shuffled epochs of every row (sorted, anti:
+    # two passes). The ramp takes round(80 / 2) = 40 steps of 32, so 1,276 samples are left for
+    # the 1,278 rows: at most the 2 rows that epoch misses can go unserved, if the ramp never
+    # drew them.
+    plan = json.loads((out / "schedule.json").read_text())
+    after_ramp = 2 * 1_278 - (plan["full_competence_step"] or 0) * 32
+    assert stats["served"]["rows_never"] <= max(0, 1_278 - after_ramp) <= 2
     difficulty = np.array(data["dp_score_difficulty"].to_pylist())
     first, last = difficulty[: len(difficulty) // 4].mean(), difficulty[-len(difficulty) // 4 :]
     if pacing in ("linear", "root", "exponential", "baby_steps", "sorted"):
