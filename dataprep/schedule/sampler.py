@@ -4,17 +4,19 @@ rule (ODM, DoReMi) updates from training losses. Pure numpy; it never imports to
 How a draw works. Each group has its own epochs, and consumers (ranks x DataLoader workers) take
 disjoint strides of each group epoch's permutation (``group_streams.GroupStreams``), so no row is
 served twice across consumers within a group epoch. The group of each draw comes from the
-consumer's own
-generator, seeded by (seed, consumer): a uniform u in [0, 1) is mapped through the cumulative
-weights. Because u is drawn one double per sample, drawing n samples at once gives exactly the
-same stream as n single draws: the stream depends on the seed, the consumer and the weights in force
-at each draw, not on the batch size. A group with fewer rows than consumers has no share for some
-consumers; those consumers never draw it (its weight is spread over their other groups).
+consumer's own generator, seeded by (seed, consumer): a uniform u in [0, 1) is mapped through the
+cumulative weights. Because u is drawn one double per sample, drawing n samples at once gives
+exactly the same stream as n single draws: the stream depends on the seed, the consumer and the
+weights in force at each draw, not on the batch size. A group with fewer rows than consumers has
+no share for some consumers; those consumers never draw it (its weight is spread over their other
+groups).
 
 Resuming: ``state_dict()`` holds the weights, the rule state, the generator state, each group's
 epoch and position, the counters and the weight history, all JSON-serializable;
 ``load_state_dict`` continues with exactly the stream an uninterrupted run would produce, provided
 the same ``update`` calls follow at the same points.
+
+Losses come back through ``update`` and ``update_excess`` (``feedback.LossFeedback``).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from collections.abc import Iterator, Mapping, Sequence
 import numpy as np
 
 from dataprep.errors import ConfigError
+from dataprep.schedule.feedback import LossFeedback
 from dataprep.schedule.group_streams import GroupStreams, seeded_rng
 from dataprep.schedule.mixing import apply_floor, static_weights
 from dataprep.schedule.online import OnlineRule, make_rule
@@ -40,7 +43,7 @@ class _Encoded:
         self.codes = codes
 
 
-class AdaptiveSampler:
+class AdaptiveSampler(LossFeedback):
     """Draws row indices by group with adaptive mixture weights.
 
     Parameters:
@@ -50,9 +53,11 @@ class AdaptiveSampler:
         temperature: T for weights='temperature' (p proportional to n^(1/T)); default 2.0.
         budget: total samples for weights='unimax' (required there).
         max_epochs: UniMax cap in passes over a group; default 1.0.
-        rule: None (static weights, default), 'odm', 'doremi', or an ``OnlineRule`` instance.
-        rule_params: keyword parameters for a rule given by name, e.g.
-            ``{"reference_losses": {...}}`` for 'doremi' or ``{"alpha": 0.5}`` for 'odm'.
+        rule: None (static weights, default), 'odm', 'doremi', or an ``OnlineRule`` instance
+            (``dataprep.schedule.odm.ODM``, ``dataprep.schedule.doremi.DoReMi``).
+        rule_params: keyword parameters for a rule given by name, e.g. ``{"alpha": 0.5,
+            "warmup_steps": 2000}`` for 'odm', ``{"vocab_size": 50277}`` or
+            ``{"reference_losses": {...}}`` for 'doremi'.
         floor: every weight stays >= floor; in [0, 1/K] for K groups (default 0.0).
         seed: seed of the group permutations and group choices (default 0).
         rank, world_size: this process's rank and the number of ranks (default 0 and 1).
@@ -241,39 +246,6 @@ class AdaptiveSampler:
         if weights.shape != (len(self.groups_),):
             raise self._bad("weights", f"{len(self.groups_)} numbers", weights.tolist())
         self._set_policy(weights, record=False)
-
-    def update(self, losses_by_group: Mapping) -> dict:
-        """Apply the online rule to the mean training loss of each group seen since the last
-        update (dict group -> loss; groups may be missing). Returns the new weights."""
-        if self.rule_ is None:
-            raise ConfigError(
-                "AdaptiveSampler.update needs an online rule; construct it with rule='odm' or "
-                "rule='doremi'."
-            )
-        losses = np.full(len(self.groups_), np.nan)
-        for key, value in losses_by_group.items():
-            index = self._index.get(key, self._index.get(str(key)))
-            if index is None:
-                raise ConfigError(
-                    f"update() got unknown group {key!r}; the groups are {self.groups_}."
-                )
-            loss = float(value)
-            if not np.isfinite(loss):
-                raise ConfigError(f"update() got a non-finite loss {value!r} for group {key!r}.")
-            losses[index] = loss
-        policy = self.rule_.step(losses, self.weights_.copy())
-        self.updates_ += 1
-        self._set_policy(policy, record=self.updates_ % self.history_every == 0)
-        return self.current_weights
-
-    @staticmethod
-    def mean_loss_by_group(groups: Sequence, losses: Sequence[float]) -> dict:
-        """Per-group mean of per-example losses (``groups`` and ``losses`` of one batch)."""
-        values, inverse = np.unique(np.asarray(groups), return_inverse=True)
-        losses = np.asarray(losses, dtype=np.float64)
-        sums = np.bincount(inverse, weights=losses, minlength=len(values))
-        counts = np.bincount(inverse, minlength=len(values))
-        return dict(zip(values.tolist(), (sums / counts).tolist(), strict=True))
 
     # -- drawing ------------------------------------------------------------------------------
 

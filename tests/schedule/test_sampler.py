@@ -121,9 +121,7 @@ def test_floor_holds_after_1000_adversarial_updates(rule):
 
 
 def test_updates_move_weight_to_the_high_loss_group_in_the_sampler():
-    sampler = AdaptiveSampler(
-        LABELS, weights="uniform", rule="odm", rule_params={"reward_scale": 10}
-    )
+    sampler = AdaptiveSampler(LABELS, weights="uniform", rule="odm")
     for _ in range(300):
         sampler.update({"a": 1.0, "b": 4.0, "c": 1.0})
     weights = sampler.current_weights
@@ -142,7 +140,10 @@ def test_updates_move_weight_to_the_high_loss_group_in_the_sampler():
         ({"rank": 2, "world_size": 2}, "The 'rank' parameter of AdaptiveSampler must be below"),
         ({"batch_size": 0}, "The 'batch_size' parameter of AdaptiveSampler must be an int >= 1"),
         ({"weights": "unimax"}, "The 'budget' parameter of AdaptiveSampler is required"),
-        ({"rule": "doremi"}, "The 'reference_losses' parameter of doremi must be a dict"),
+        (
+            {"rule": "doremi", "rule_params": {"reference_losses": {"a": 1.0}}},
+            "The 'reference_losses' parameter of doremi must be None or a dict",
+        ),
     ],
 )
 def test_bad_parameters_raise_one_sentence_config_errors(kwargs, message):
