@@ -32,6 +32,8 @@ _BUILTIN_MODULES = (
     "dataprep.score.hf_perplexity",
     "dataprep.select.simple",
     "dataprep.select.geometric",
+    "dataprep.select.perplexity_band",
+    "dataprep.select.dsir",
 )
 _builtins_loaded = False
 

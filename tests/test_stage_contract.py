@@ -2,6 +2,7 @@
 pickles (for process pools), keeps rows and their order, and adds exactly its declared columns
 with their declared types."""
 
+import json
 import pickle
 import tempfile
 from pathlib import Path
@@ -39,6 +40,18 @@ def _tiny_quality_model() -> str:
 
 
 EXAMPLE_PARAMS["quality_classifier"] = {"model": _tiny_quality_model()}
+
+
+def _tiny_target() -> str:
+    """A one-document target corpus for dsir (the KJV sample takes seconds to hash)."""
+    path = tempfile.mkdtemp(prefix="dataprep-test-") + "/target.jsonl"
+    with open(path, "w") as f:
+        f.write(json.dumps({"text": GOOD_DOC}) + "\n")
+    return path
+
+
+EXAMPLE_PARAMS["dsir"] = {"target": _tiny_target()}
+EXAMPLE_PARAMS["perplexity_band"] = {"score_column": "quality"}
 try:
     _lm = build_tiny_causal_lm(Path(tempfile.mkdtemp(prefix="dataprep-test-")))
     EXAMPLE_PARAMS["hf_perplexity"] = {"model": _lm, "device": "cpu"}

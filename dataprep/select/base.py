@@ -9,9 +9,12 @@ reason ``not_in_coreset``.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
 from dataprep.errors import ConfigError
+from dataprep.params import check_number
 from dataprep.stage import Selector
 
 NOT_SELECTED = "not_in_coreset"
@@ -73,3 +76,37 @@ class CoresetSelector(Selector):
             codes, reasons = np.zeros(len(rows), np.int16), [NOT_SELECTED]
         self.selected_rows_ = rows[chosen]
         self._set_rejections(rows[rejected], np.asarray(codes)[rejected], list(reasons))
+
+
+class FractionOrBudget:
+    """Mixin for selectors sized by ``fraction`` or ``budget``, at most one of them set.
+
+    fraction: a float in (0, 1], the share of the candidate rows to keep (rounded half up, at
+        least 1); ``default_fraction`` when neither is set.
+    budget: as for every coreset selector: a float in (0, 1) (a fraction) or an int >= 1 (a
+        row count, capped at the candidate rows).
+    """
+
+    name: str
+    fraction: float | None
+    budget: float | int | None
+    default_fraction: ClassVar[float] = 0.1
+
+    def check_fraction_or_budget(self) -> None:
+        if self.fraction is not None and self.budget is not None:
+            raise ConfigError(
+                f"{self.name} takes either 'fraction' or 'budget', not both. "
+                f"Got fraction={self.fraction!r} and budget={self.budget!r} instead."
+            )
+        if self.budget is not None:
+            check_budget(self.name, self.budget)
+        check_number(
+            self.name, "fraction", self.fraction, low=0, high=1, low_open=True, allow_none=True
+        )
+
+    def rows_to_keep(self, n: int) -> int:
+        """How many of ``n`` candidate rows the fraction or budget keeps."""
+        if self.budget is not None:
+            return budget_rows(self.budget, n)
+        fraction = self.default_fraction if self.fraction is None else self.fraction
+        return budget_rows(float(fraction), n)
