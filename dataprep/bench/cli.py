@@ -10,6 +10,9 @@ import click
 
 from dataprep.bench.coreset import METHODS
 from dataprep.bench.curriculum import CurriculumBench
+from dataprep.bench.train import DEFAULT_ARMS, TrainBench
+from dataprep.bench.train_arms import ARMS
+from dataprep.bench.train_jobs import ModelSettings
 from dataprep.errors import DataprepError
 from dataprep.schedule.curriculum import PACINGS
 
@@ -215,3 +218,86 @@ def curriculum(data, text_column, orders, adaptive, output, **settings) -> None:
         raise click.ClickException(str(error)) from None
     loss = results["random_final_loss"]
     click.echo(f"random order: final validation loss {loss:.4f}; see {output}/report.md")
+
+
+TRAIN = TrainBench()
+
+
+@bench.command("train")
+@click.option("--pool", required=True, help="The raw pool (JSONL, Parquet, Arrow) with a group.")
+@click.option("--valid", required=True, help="Held-out target set to evaluate on.")
+@click.option("--target", default=None, help="A sample of the target distribution (DSIR).")
+@click.option("--text-column", default="text", show_default=True)
+@click.option("--group-column", default=TRAIN.group_column, show_default=True)
+@click.option(
+    "--arms",
+    default=",".join(DEFAULT_ARMS),
+    show_default=True,
+    help=f"Comma-separated arms among {', '.join(ARMS)} (random is always run).",
+)
+@click.option("--seeds", default=TRAIN.seeds, show_default=True, type=click.IntRange(1))
+@click.option("--steps", default=TRAIN.steps, show_default=True, type=click.IntRange(1))
+@click.option("--batch-size", default=TRAIN.batch_size, show_default=True, type=click.IntRange(1))
+@click.option(
+    "--fraction",
+    default=TRAIN.fraction,
+    show_default=True,
+    type=click.FloatRange(0, 1, min_open=True),
+    help="Selection budget as a share of the pool.",
+)
+@click.option("--eval-every", default=TRAIN.eval_every, show_default=True, type=click.IntRange(1))
+@click.option("--valid-limit", default=TRAIN.valid_limit, show_default=True, type=click.IntRange(1))
+@click.option("--context", default=TRAIN.model.context, show_default=True, type=click.IntRange(2))
+@click.option("--width", default=TRAIN.model.width, show_default=True, type=click.IntRange(8))
+@click.option("--layers", default=TRAIN.model.layers, show_default=True, type=click.IntRange(1))
+@click.option("--learning-rate", default=TRAIN.model.learning_rate, show_default=True, type=float)
+@click.option(
+    "--workers",
+    default=TRAIN.workers,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Training processes (0: in this process).",
+)
+@click.option("-o", "--output", required=True, help="Output folder.")
+def train(
+    pool,
+    valid,
+    target,
+    text_column,
+    arms,
+    context,
+    width,
+    layers,
+    learning_rate,
+    output,
+    **settings,
+) -> None:
+    """Train the same small LM from scratch on each arm's data (random subset, filter recipe,
+    DSIR, perplexity bands, SemDeDup, D4, pacing functions, ODM, DoReMi) at several seeds;
+    report final losses and steps to random's final loss with intervals (results.json,
+    report.md, train.png)."""
+    from dataprep.bench.train import run_train_bench
+    from dataprep.bench.train_report import verdict
+
+    bench_settings = TrainBench(
+        arms=tuple(a.strip() for a in arms.split(",") if a.strip()),
+        model=ModelSettings(
+            context=context, width=width, layers=layers, learning_rate=learning_rate
+        ),
+        **settings,
+    )
+    try:
+        results = run_train_bench(
+            pool,
+            valid,
+            output,
+            bench_settings,
+            target=target,
+            text_column=text_column,
+            command=_command(),
+            log=click.echo,
+        )
+    except DataprepError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(verdict(results))
+    click.echo(f"see {output}/report.md")

@@ -66,15 +66,34 @@ def encode(texts: Sequence[str], context: int) -> tuple[torch.Tensor, torch.Tens
     return inputs, targets
 
 
-def sample_losses(model: ByteTransformer, texts: Sequence[str]) -> torch.Tensor:
-    """Mean next-byte loss of each text (nats per byte); texts of one byte or less give 0."""
+def token_losses(model: ByteTransformer, texts: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
+    """(losses, mask), both [len(texts), context]: the next-byte loss of every position (nats,
+    0 at padding) and whether the position holds a real byte."""
     inputs, targets = _on_device(model, *encode(texts, model.context))
     logits = model(inputs)
     losses = nn.functional.cross_entropy(
         logits.reshape(-1, VOCAB), targets.reshape(-1), ignore_index=-100, reduction="none"
     ).reshape(targets.shape)
-    counts = (targets != -100).sum(dim=1)
-    return losses.sum(dim=1) / counts.clamp(min=1)
+    return losses, targets != -100
+
+
+def sample_losses(model: ByteTransformer, texts: Sequence[str]) -> torch.Tensor:
+    """Mean next-byte loss of each text (nats per byte); texts of one byte or less give 0."""
+    losses, mask = token_losses(model, texts)
+    return losses.sum(dim=1) / mask.sum(dim=1).clamp(min=1)
+
+
+@torch.no_grad()
+def document_losses(model: ByteTransformer, texts: Sequence[str], batch_size: int = 256):
+    """Mean next-byte loss (nats per byte) of every text, as a numpy array; a reference
+    model's log-perplexity of each document."""
+    model.eval()
+    out = [
+        sample_losses(model, texts[start : start + batch_size]).cpu().numpy()
+        for start in range(0, len(texts), batch_size)
+    ]
+    model.train()
+    return np.concatenate(out) if out else np.empty(0)
 
 
 def _on_device(model: nn.Module, *tensors: torch.Tensor) -> list[torch.Tensor]:
@@ -132,11 +151,14 @@ def train(
     eval_every: int = 50,
     learning_rate: float = 3e-3,
     on_losses: Callable[[int, np.ndarray], None] | None = None,
+    on_token_losses: Callable[[int, Sequence[str], np.ndarray, np.ndarray], None] | None = None,
     log: Callable[[str], None] | None = None,
 ) -> Curve:
     """Train on ``steps`` batches of texts with AdamW (cosine decay, 5% warm-up) and return
     the loss curve. ``on_losses(step, per_sample_losses)`` is called after every step (an
-    adaptive sampler's update goes there); ``log`` receives one line per evaluation."""
+    adaptive sampler's update goes there); ``on_token_losses(step, texts, losses, mask)`` too,
+    with the per-position losses and mask of token_losses (DoReMi's per-token excess loss);
+    ``log`` receives one line per evaluation."""
     optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=0.01)
     warmup = max(1, steps // 20)
 
@@ -151,7 +173,8 @@ def train(
     for step, texts in enumerate(batches):
         if step >= steps:
             break
-        losses = sample_losses(model, texts)
+        positions, mask = token_losses(model, texts)
+        losses = positions.sum(dim=1) / mask.sum(dim=1).clamp(min=1)
         loss = losses.mean()
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -161,6 +184,10 @@ def train(
         curve.train_loss.append(loss.item())
         if on_losses is not None:
             on_losses(step, losses.detach().cpu().numpy())
+        if on_token_losses is not None:
+            on_token_losses(
+                step, texts, positions.detach().cpu().numpy(), mask.detach().cpu().numpy()
+            )
         if (step + 1) % eval_every == 0 or step + 1 == steps:
             curve.eval_steps.append(step + 1)
             curve.eval_loss.append(evaluate(model, valid_texts))
