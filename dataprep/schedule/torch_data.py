@@ -117,6 +117,17 @@ class AdaptiveIterableDataset(IterableDataset):
         self._publish()
         return weights
 
+    def update_excess(
+        self, groups, losses, reference_losses, token_mask=None, *, token_counts=None
+    ) -> dict:
+        """DoReMi's per-token update (AdaptiveSampler.update_excess) in this (main) process,
+        then publish the weights to the workers."""
+        weights = self.sampler.update_excess(
+            groups, losses, reference_losses, token_mask, token_counts=token_counts
+        )
+        self._publish()
+        return weights
+
     def _open_rows(self):
         from dataprep.schedule.arrow_rows import open_arrow, open_arrow_files
 
@@ -197,6 +208,14 @@ class AdaptiveBatchSampler(Sampler):
 
     def update(self, losses_by_group: Mapping) -> dict:
         return self.sampler.update(losses_by_group)
+
+    def update_excess(
+        self, groups, losses, reference_losses, token_mask=None, *, token_counts=None
+    ) -> dict:
+        """DoReMi's per-token update: AdaptiveSampler.update_excess."""
+        return self.sampler.update_excess(
+            groups, losses, reference_losses, token_mask, token_counts=token_counts
+        )
 
     def state_dict(self, consumed_batches: int | None = None) -> dict:
         """State to resume after the trainer received ``consumed_batches`` batches from this

@@ -130,3 +130,29 @@ def test_batch_sampler_length_and_bad_consumed():
     assert len(batch_sampler) == 3 and len(list(batch_sampler)) == 3
     with pytest.raises(Exception, match="consumed_batches must be in"):
         batch_sampler.state_dict(consumed_batches=7)
+
+
+def test_per_token_doremi_updates_reach_the_workers_and_the_batch_sampler():
+    # Excess 50 nats per token on 'news' only: one exponentiated-gradient step puts almost all
+    # the weight there (exp(50) against exp(0)), for the iterable dataset's workers and for the
+    # map-style batch sampler alike.
+    losses = np.full((4, 3), 50.0)
+    reference = np.zeros((4, 3))
+    mask = np.array([[1, 1, 0]] * 4)
+    groups = ["news", "news", "news", "news"]
+    dataset = AdaptiveIterableDataset(
+        _sampler(weights="uniform", rule="doremi"), columns=["g"], format="arrow", num_batches=30
+    )
+    loader = DataLoader(dataset, batch_size=None, num_workers=2, prefetch_factor=2)
+    shares = []
+    for i, batch in enumerate(loader):
+        if i == 5:
+            weights = dataset.update_excess(groups, losses, reference, mask)
+            assert weights["news"] > 0.99
+        shares.append(batch.column("g").to_pylist().count("news") / batch.num_rows)
+    assert np.mean(shares[:5]) < 0.5
+    assert min(shares[5 + 2 * 2 + 2 :]) > 0.9
+    batches = AdaptiveBatchSampler(_sampler(weights="uniform", rule="doremi"), num_batches=3)
+    weights = batches.update_excess(groups, losses[:, 0], reference[:, 0], token_counts=[2] * 4)
+    assert weights["news"] > 0.99
+    assert batches.sampler.current_weights == weights
