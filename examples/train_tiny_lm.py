@@ -10,7 +10,9 @@ What it does, with dataprep's public API only:
 3. writes a curriculum for the requested number of steps (``dataprep schedule``) and trains on it
    reading the rows in order, batch by batch,
 4. trains a fresh model with an ``AdaptiveSampler`` over difficulty buckets (groups = quartiles of
-   the difficulty), feeding each step's per-group losses to ``update`` (ODM or DoReMi).
+   the difficulty), feeding each step's per-group losses to ``update`` (ODM), or the per-token
+   losses of the model and of the curriculum model (the reference) on the same batch to
+   ``update_excess`` (DoReMi).
 
 Minutes on a laptop CPU at the defaults; needs torch (``pip install torch==2.13.0``).
 Data: ``../shared/data/tinyshakespeare`` (or any JSONL[.gz] with a ``text`` field via --data).
@@ -25,8 +27,8 @@ from pathlib import Path
 import torch
 from common import DEFAULT_DATA, REPO, read_texts, schedule, split_and_score
 
-from dataprep.bench.curriculum import QUARTILES, in_order_batches, quartile_losses
-from dataprep.bench.tiny_lm import ByteTransformer, train
+from dataprep.bench.curriculum import QUARTILES, in_order_batches
+from dataprep.bench.tiny_lm import VOCAB, ByteTransformer, token_losses, train
 from dataprep.sampling import AdaptiveSampler
 from dataprep.schedule.curriculum import PACINGS
 
@@ -82,9 +84,7 @@ def main(argv: list[str] | None = None) -> dict:
         bucket_data,
         "dp_bucket",
         rule=args.rule,
-        rule_params={"reference_losses": quartile_losses(reference, bucket_data)}
-        if args.rule == "doremi"
-        else None,
+        rule_params={"vocab_size": VOCAB} if args.rule == "doremi" else None,
         floor=0.05,
         batch_size=args.batch_size,
         seed=args.seed,
@@ -96,10 +96,18 @@ def main(argv: list[str] | None = None) -> dict:
             last_groups[:] = batch["dp_bucket"]
             yield batch["text"]
 
-    def feed_sampler(step, losses):
+    def feed_sampler(step, losses):  # ODM: each group's mean training loss
         sampler.update(AdaptiveSampler.mean_loss_by_group(last_groups, losses))
 
-    adaptive_curve = train(new_model(args), sampled_batches(), on_losses=feed_sampler, **common)
+    def feed_excess(step, texts, losses, mask):  # DoReMi: per-token excess over the reference
+        with torch.no_grad():
+            reference_losses, _ = token_losses(reference.eval(), texts)
+        sampler.update_excess(last_groups, losses, reference_losses.numpy(), mask)
+
+    feed = (
+        {"on_token_losses": feed_excess} if args.rule == "doremi" else {"on_losses": feed_sampler}
+    )
+    adaptive_curve = train(new_model(args), sampled_batches(), **feed, **common)
 
     print("== weight history (groups are difficulty quartiles, 0 = easiest)")
     history = sampler.weight_history
