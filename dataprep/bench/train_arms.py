@@ -30,6 +30,7 @@ import numpy as np
 import pyarrow as pa
 
 from dataprep.errors import ConfigError
+from dataprep.select.base import budget_rows
 
 SELECTION = ("random", "filter", "dsir", "semdedup", "d4")
 PERPLEXITY = ("perplexity_low", "perplexity_middle", "perplexity_high")
@@ -161,7 +162,9 @@ class ArmBuilder:
         self.samples = samples
         self.batch_size = batch_size
         self.fraction = fraction
-        self.budget = max(1, round(fraction * len(pool.ids)))
+        # The stages' own rounding (half up, at least 1), as an int: a float budget of 1.0 is
+        # not a valid coreset budget, and Python's round() rounds 2.5 to 2 where they keep 3.
+        self.budget = budget_rows(float(fraction), len(pool.ids))
         self.target = target
         # The model trains on a document's first context + 1 bytes: embedding more of it would
         # deduplicate on text the model never sees. 64 word pieces cover those bytes.
@@ -177,7 +180,7 @@ class ArmBuilder:
         if seed not in self._random:
             from dataprep.select.simple import RandomSelect
 
-            stage = RandomSelect(budget=self.fraction, seed=seed)
+            stage = RandomSelect(budget=self.budget, seed=seed)
             ids = run_stages([stage], [self.pool.path], self.folder("random", seed))
             self._random[seed] = np.sort(self.pool.positions(ids))
         return self._random[seed]
@@ -202,7 +205,7 @@ class ArmBuilder:
         elif arm == "semdedup":
             stage = get_stage("semantic_dedup")(seed=seed, **self.embedding)
         elif arm == "d4":
-            stage = get_stage("d4")(budget=self.fraction, seed=seed, **self.embedding)
+            stage = get_stage("d4")(budget=self.budget, seed=seed, **self.embedding)
         else:
             raise ConfigError(f"{arm} is not a selection arm.")
         return self.pool.positions(run_stages([stage], [self.pool.path], self.folder(arm, seed)))
@@ -259,6 +262,8 @@ class ArmBuilder:
                 kept = self.perplexity(arm, seed, reference_perplexity)
             else:
                 kept = self.selected(arm, seed)
+            if len(kept) == 0:
+                raise ConfigError(f"The {arm} arm kept no row of the pool at seed {seed}.")
             kept = at_most(kept, self.budget, seed)
             plan.rows = shuffled_epochs(kept, self.samples, seed)
             plan.unique = len(kept)
