@@ -274,13 +274,14 @@ class ArmBuilder:
 def read_pool(path: str | Path, text_column: str, group_column: str) -> Pool:
     """The pool (any input dataprep reads) with its ids, texts and groups."""
     from dataprep.io.readers import open_corpus
+    from dataprep.stage import ROW_COLUMN
 
     ids: list[str] = []
     texts: list[str] = []
     groups: list[str] = []
     corpus = open_corpus([str(path)], text_column=text_column)
     for batch in corpus.iter_batches():
-        names = batch.schema.names
+        names = [name for name in batch.schema.names if name != ROW_COLUMN]  # internal column
         if group_column not in names:
             raise ConfigError(
                 f"{path}: no group column {group_column!r}; the columns are {', '.join(names)}."

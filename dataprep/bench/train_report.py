@@ -78,6 +78,14 @@ def report_markdown(results: dict) -> str:
         "final loss are for the seed-mean curve, with a 95% paired bootstrap interval over seeds "
         "('never' = not reached within the run).",
         "",
+        *table_lines(results),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def table_lines(results: dict) -> list[str]:
+    """The Markdown table of the arms, best mean final loss first (the README quotes it)."""
+    lines = [
         "| arm | final validation loss | vs random | steps to random's final loss | unique rows |",
         "|---|---|---|---|---|",
     ]
@@ -90,7 +98,7 @@ def report_markdown(results: dict) -> str:
             f"{_reach(arm['steps_to_random_final'])} | "
             f"{min(unique):,}-{max(unique):,} |"
         )
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def plot_curves(results: dict, path: Path) -> None:
