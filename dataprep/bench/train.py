@@ -161,6 +161,12 @@ def run_train_bench(
         embed_cache=work / "embeddings",
     )
     threads = max(1, (os.cpu_count() or 1) // max(1, bench.workers))
+    if bench.workers:
+        import torch
+
+        # The preparation here (embeddings, reference perplexities) runs beside the training
+        # workers: more torch threads than free cores make every process spin and crawl.
+        torch.set_num_threads(threads)
     runs: dict[str, dict[int, dict]] = {arm: {} for arm in arms}
     plans: dict[tuple[str, int], dict] = {}
     needs_reference = any(arm in PERPLEXITY or arm == "doremi" for arm in arms)
