@@ -12,10 +12,12 @@ from __future__ import annotations
 from typing import ClassVar
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from dataprep.errors import ConfigError
 from dataprep.params import check_number
-from dataprep.stage import Selector
+from dataprep.stage import ROW_COLUMN, Selector
 
 NOT_SELECTED = "not_in_coreset"
 
@@ -110,3 +112,17 @@ class FractionOrBudget:
             return budget_rows(self.budget, n)
         fraction = self.default_fraction if self.fraction is None else self.fraction
         return budget_rows(float(fraction), n)
+
+
+def numeric_column_state(stage: str, batch: pa.RecordBatch, column: str):
+    """(row numbers, float64 values of ``column``) of a batch, nulls as NaN: the fit state of a
+    selector that ranks rows by a numeric column; a ConfigError names a non-numeric column."""
+    values = batch.column(column)
+    try:
+        values = pc.cast(values, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
+        raise ConfigError(
+            f"{stage}: column {column!r} must be numeric, not {values.type}"
+        ) from error
+    values = values.to_numpy(zero_copy_only=False)  # nulls become NaN
+    return batch.column(ROW_COLUMN).to_numpy(), np.asarray(values, np.float64)

@@ -55,13 +55,11 @@ from collections.abc import Iterable
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from dataprep.errors import ConfigError
 from dataprep.params import check_choice, check_string
 from dataprep.registry import register
-from dataprep.select.base import CoresetSelector, FractionOrBudget
-from dataprep.stage import ROW_COLUMN
+from dataprep.select.base import CoresetSelector, FractionOrBudget, numeric_column_state
 
 BANDS = ("low", "middle", "high")
 BELOW, ABOVE, MISSING = "perplexity_below_band", "perplexity_above_band", "perplexity_missing"
@@ -111,15 +109,7 @@ class PerplexityBand(FractionOrBudget, CoresetSelector):
             )
 
     def fit_state(self, batch: pa.RecordBatch) -> tuple[np.ndarray, np.ndarray]:
-        column = batch.column(self.score_column)
-        try:
-            values = pc.cast(column, pa.float64())
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
-            raise ConfigError(
-                f"{self.name}: column {self.score_column!r} must be numeric, not {column.type}"
-            ) from error
-        values = values.to_numpy(zero_copy_only=False)  # nulls become NaN
-        return batch.column(ROW_COLUMN).to_numpy(), np.asarray(values, np.float64)
+        return numeric_column_state(self.name, batch, self.score_column)
 
     def fit(self, states: Iterable[tuple[np.ndarray, np.ndarray]]) -> None:
         row_parts, value_parts = [np.empty(0, np.int64)], [np.empty(0, np.float64)]

@@ -29,12 +29,11 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from dataprep.errors import ConfigError
 from dataprep.params import check_bool, check_number, check_string
 from dataprep.registry import register
-from dataprep.select.base import CoresetSelector, budget_rows
+from dataprep.select.base import CoresetSelector, budget_rows, numeric_column_state
 from dataprep.stage import ROW_COLUMN
 
 
@@ -106,15 +105,7 @@ class ScoreTopK(_ColumnInput, CoresetSelector):
         check_bool(self.name, "descending", self.descending)
 
     def fit_state(self, batch: pa.RecordBatch) -> tuple[np.ndarray, np.ndarray]:
-        column = batch.column(self.column)
-        try:
-            values = pc.cast(column, pa.float64())
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
-            raise ConfigError(
-                f"{self.name}: column {self.column!r} must be numeric, not {column.type}"
-            ) from error
-        values = values.to_numpy(zero_copy_only=False)  # nulls become NaN
-        return batch.column(ROW_COLUMN).to_numpy(), np.asarray(values, np.float64)
+        return numeric_column_state(self.name, batch, self.column)
 
     def fit(self, states: Iterable[tuple[np.ndarray, np.ndarray]]) -> None:
         rows, parts = _rows_of(states)
