@@ -38,3 +38,18 @@ def test_bundled_sample_is_small_and_documented():
     sample = REPO / "data" / "kjv_chapters.jsonl.gz"
     assert sample.stat().st_size <= 2 * 1024 * 1024
     assert "public domain" in (REPO / "data" / "README.md").read_text()
+
+
+def test_training_benchmark_table_and_verdict_in_the_readmes_come_from_the_committed_json():
+    import json
+
+    from dataprep.bench.train_report import table_lines, verdict
+
+    results = json.loads(
+        (REPO / "benchmarks/results/bench_train_wikitext/results.json").read_text()
+    )
+    for readme in (REPO / "README.md", REPO / "benchmarks" / "README.md"):
+        text = readme.read_text()
+        for line in table_lines(results):
+            assert line in text, f"{readme.name} lacks the committed table line {line!r}"
+        assert verdict(results) in " ".join(text.split())
