@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.runners.conftest import read_output, run_both
+from tests.runners.conftest import read_output, run_both, with_quality_column
 
 pytestmark = pytest.mark.slow
 
@@ -28,3 +28,17 @@ def test_stage_without_distributed_fit_uses_streamed_states(ray_cluster, real_co
     # random coreset: fit from per-block states on the driver, in input order.
     result = run_both([{"random": {"budget": 0.25, "seed": 3}}], real_corpus, tmp_path)
     assert result.rows_kept == 520  # 25% of 2,080, exactly
+
+
+def test_dsir_and_perplexity_band_give_the_local_rows(ray_cluster, real_corpus, tmp_path):
+    # Both fit from streamed per-block states; dsir also spills its features to the work folder.
+    # The target: the corpus's first 200 documents (DCLM pages).
+    target = tmp_path / "target.jsonl"
+    with open(real_corpus[0]) as source, open(target, "w") as sink:
+        sink.writelines(line for number, line in enumerate(source) if number < 200)
+    stages = [{"dsir": {"target": str(target), "fraction": 0.3, "min_example_length": 20}}]
+    result = run_both(stages, real_corpus, tmp_path / "dsir")
+    assert 0 < result.rows_kept <= round(0.3 * 2080)
+    quality = with_quality_column(real_corpus, tmp_path)
+    stages = [{"perplexity_band": {"score_column": "quality", "band": "middle", "fraction": 0.5}}]
+    assert run_both(stages, quality, tmp_path / "band").rows_kept == 1040  # half of 2,080
