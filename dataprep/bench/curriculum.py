@@ -277,20 +277,11 @@ def report_markdown(results: dict) -> str:
 
 def plot_curves(results: dict, path: Path) -> None:
     """Validation loss against step for every run, random order drawn thick."""
-    import matplotlib
+    from dataprep.bench.plots import loss_curves_plot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, axes = plt.subplots(figsize=(7, 4.5), dpi=110)
-    for name, run in results["runs"].items():
-        width = 2.6 if name == "random" else 1.3
-        axes.plot(run["eval_steps"], run["eval_loss"], label=name, linewidth=width)
-    axes.axhline(results["random_final_loss"], color="grey", linestyle=":", linewidth=1)
-    axes.set_xlabel("training step")
-    axes.set_ylabel("validation loss (nats/byte)")
-    axes.set_title("Tiny LM: data order at the same step budget")
-    axes.legend(fontsize=8)
-    figure.tight_layout()
-    figure.savefig(path)
-    plt.close(figure)
+    loss_curves_plot(
+        {name: (run["eval_steps"], run["eval_loss"]) for name, run in results["runs"].items()},
+        path,
+        reference_loss=results["random_final_loss"],
+        title="Tiny LM: data order at the same step budget",
+    )

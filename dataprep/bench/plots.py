@@ -113,3 +113,36 @@ def _save(fig, path: str | Path, dpi: int) -> Path:
     fig.savefig(path, dpi=dpi, format="png", metadata={"Software": None})
     plt.close(fig)
     return path
+
+
+def loss_curves_plot(
+    curves: Mapping[str, tuple[Sequence[float], Sequence[float]]],
+    path: str | Path,
+    *,
+    reference_loss: float,
+    title: str,
+    ylabel: str = "validation loss (nats/byte)",
+    thick: str = "random",
+    dpi: int = 110,
+) -> Path:
+    """Loss against training step, one line per run.
+
+    curves: name -> (steps, losses), drawn in the mapping's order; the run named ``thick``
+        (default 'random', the reference) is drawn thick.
+    reference_loss: a dotted horizontal line (the reference run's final loss).
+    title / ylabel: the plot's title and y label; dpi: resolution of the PNG (default 110).
+    """
+    fig, ax = plt.subplots(figsize=(8, 5))
+    colors = plt.get_cmap("tab20").colors  # 20 distinct colours: more runs than the default 10
+    for index, (name, (steps, losses)) in enumerate(curves.items()):
+        ax.plot(
+            steps,
+            losses,
+            label=name,
+            color=colors[index % len(colors)],
+            linestyle="-" if index < len(colors) else "--",
+            linewidth=2.6 if name == thick else 1.2,
+        )
+    ax.axhline(reference_loss, color="grey", linestyle=":", linewidth=1)
+    _finish(ax, "training step", ylabel, title)
+    return _save(fig, path, dpi)

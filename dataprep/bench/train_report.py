@@ -103,22 +103,14 @@ def table_lines(results: dict) -> list[str]:
 
 def plot_curves(results: dict, path: Path) -> None:
     """Seed-mean validation loss against step for every arm; random drawn thick."""
-    import matplotlib
+    from dataprep.bench.plots import loss_curves_plot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, axes = plt.subplots(figsize=(8, 5), dpi=110)
     steps = results["eval_steps"]
     start = len(steps) // 4  # the first evaluations dwarf the differences that matter
-    for name, arm in results["arms"].items():
-        width = 2.6 if name == "random" else 1.2
-        axes.plot(steps[start:], arm["mean_curve"][start:], label=name, linewidth=width)
-    axes.axhline(results["random_final_loss"], color="grey", linestyle=":", linewidth=1)
-    axes.set_xlabel("training step")
-    axes.set_ylabel("validation loss (nats/byte), mean over seeds")
-    axes.set_title("Tiny LM trained on each arm's data, same steps and samples")
-    axes.legend(fontsize=7, ncol=2)
-    figure.tight_layout()
-    figure.savefig(path)
-    plt.close(figure)
+    loss_curves_plot(
+        {name: (steps[start:], arm["mean_curve"][start:]) for name, arm in results["arms"].items()},
+        path,
+        reference_loss=results["random_final_loss"],
+        title="Tiny LM trained on each arm's data, same steps and samples",
+        ylabel="validation loss (nats/byte), mean over seeds",
+    )
