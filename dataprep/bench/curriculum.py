@@ -193,24 +193,13 @@ def in_order_batches(folder: Path, batch_size: int):
         yield rows[start : start + batch_size]["text"]
 
 
-def quartile_losses(model, folder: Path, per_group: int = 64) -> dict[int, float]:
-    """A model's loss on the first ``per_group`` rows of each difficulty quartile (dp_bucket of
-    a 4-bucket schedule): DoReMi's reference losses."""
-    import datasets
-
-    from dataprep.bench.tiny_lm import evaluate
-
-    rows = datasets.load_from_disk(str(folder))
-    texts: dict[int, list[str]] = {group: [] for group in range(QUARTILES)}
-    for text, group in zip(rows["text"], rows["dp_bucket"], strict=True):
-        if len(texts[group]) < per_group:
-            texts[group].append(text)
-    return {group: evaluate(model, group_texts) for group, group_texts in texts.items()}
-
-
 def _train_adaptive(rule, scored, out, bench, fresh_model, reference, common, log):
-    """Train with an AdaptiveSampler over difficulty quartiles; returns (curve, weight report)."""
-    from dataprep.bench.tiny_lm import train
+    """Train with an AdaptiveSampler over difficulty quartiles; returns (curve, weight report).
+    DoReMi's reference is ``reference``, the random-order model: its per-token losses on each
+    batch give the excess loss (``AdaptiveSampler.update_excess``)."""
+    import torch
+
+    from dataprep.bench.tiny_lm import VOCAB, token_losses, train
     from dataprep.sampling import AdaptiveSampler
 
     buckets = schedule(
@@ -221,9 +210,7 @@ def _train_adaptive(rule, scored, out, bench, fresh_model, reference, common, lo
         num_buckets=QUARTILES,
         seed=bench.seed,
     )
-    rule_params = None
-    if rule == "doremi":
-        rule_params = {"reference_losses": quartile_losses(reference, buckets)}
+    rule_params = {"vocab_size": VOCAB} if rule == "doremi" else None
     sampler = AdaptiveSampler.from_arrow(
         buckets,
         "dp_bucket",
@@ -240,10 +227,16 @@ def _train_adaptive(rule, scored, out, bench, fresh_model, reference, common, lo
             groups[:] = batch["dp_bucket"]
             yield batch["text"]
 
-    def feed(step, losses):
+    def feed(step, losses):  # ODM: each group's mean training loss
         sampler.update(AdaptiveSampler.mean_loss_by_group(groups, losses))
 
-    curve = train(fresh_model(), batches(), on_losses=feed, log=log, **common)
+    def feed_excess(step, texts, losses, mask):  # DoReMi: per-token excess over the reference
+        with torch.no_grad():
+            reference_losses, _ = token_losses(reference.eval(), texts)
+        sampler.update_excess(groups, losses, reference_losses.cpu().numpy(), mask)
+
+    feeding = {"on_token_losses": feed_excess} if rule == "doremi" else {"on_losses": feed}
+    curve = train(fresh_model(), batches(), log=log, **feeding, **common)
     return curve, sampler.report()
 
 
