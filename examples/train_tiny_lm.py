@@ -28,7 +28,7 @@ import torch
 from common import DEFAULT_DATA, REPO, read_texts, schedule, split_and_score
 
 from dataprep.bench.curriculum import QUARTILES, in_order_batches
-from dataprep.bench.tiny_lm import VOCAB, ByteTransformer, token_losses, train
+from dataprep.bench.tiny_lm import VOCAB, ByteTransformer, sampler_feedback, train
 from dataprep.sampling import AdaptiveSampler
 from dataprep.schedule.curriculum import PACINGS
 
@@ -96,18 +96,9 @@ def main(argv: list[str] | None = None) -> dict:
             last_groups[:] = batch["dp_bucket"]
             yield batch["text"]
 
-    def feed_sampler(step, losses):  # ODM: each group's mean training loss
-        sampler.update(AdaptiveSampler.mean_loss_by_group(last_groups, losses))
-
-    def feed_excess(step, texts, losses, mask):  # DoReMi: per-token excess over the reference
-        with torch.no_grad():
-            reference_losses, _ = token_losses(reference.eval(), texts)
-        sampler.update_excess(last_groups, losses, reference_losses.numpy(), mask)
-
-    feed = (
-        {"on_token_losses": feed_excess} if args.rule == "doremi" else {"on_losses": feed_sampler}
-    )
-    adaptive_curve = train(new_model(args), sampled_batches(), **feed, **common)
+    # ODM: each group's mean loss; DoReMi: per-token excess over the curriculum model's losses.
+    feedback = sampler_feedback(sampler, last_groups, reference if args.rule == "doremi" else None)
+    adaptive_curve = train(new_model(args), sampled_batches(), **feedback, **common)
 
     print("== weight history (groups are difficulty quartiles, 0 = easiest)")
     history = sampler.weight_history

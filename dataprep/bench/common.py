@@ -34,6 +34,19 @@ def read_records(path: str | Path, fields: list[str] | None) -> list[dict]:
     return [{f: r.get(f) for f in fields} for r in records]
 
 
+def read_texts(path: str | Path, text_column: str = "text", limit: int | None = None) -> list[str]:
+    """The first ``limit`` texts (all when None) of any input dataprep reads (JSONL, Parquet,
+    Arrow, ...), in order."""
+    from dataprep.io.readers import open_corpus
+
+    texts: list[str] = []
+    for batch in open_corpus([str(path)], text_column=text_column).iter_batches():
+        texts.extend(batch.column(text_column).to_pylist())
+        if limit is not None and len(texts) >= limit:
+            return texts[:limit]
+    return texts
+
+
 def embedding_array(vectors: np.ndarray) -> pa.ListArray:
     """A list<float32> column with one row per row of ``vectors`` ([n, d])."""
     n, dim = vectors.shape

@@ -18,26 +18,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from dataprep.bench.common import write_results
+from dataprep.bench.common import read_texts, write_results
 from dataprep.errors import ConfigError
 from dataprep.schedule.curriculum import PACINGS, Curriculum
 from dataprep.schedule.run import ScheduleRun
 
 ADAPTIVE = ("odm", "doremi")
 QUARTILES = 4
-
-
-def read_texts(path: str | Path, text_column: str = "text", limit: int | None = None) -> list[str]:
-    """The text column of any input dataprep reads (JSONL, Parquet, Arrow, ...), in order."""
-    from dataprep.io.readers import open_corpus
-
-    texts: list[str] = []
-    corpus = open_corpus([str(path)], text_column=text_column)
-    for batch in corpus.iter_batches():
-        texts.extend(batch.column(text_column).to_pylist())
-        if limit and len(texts) >= limit:
-            return texts[:limit]
-    return texts
 
 
 def split_and_score(texts: Sequence[str], out: Path) -> tuple[Path, list[str]]:
@@ -197,9 +184,7 @@ def _train_adaptive(rule, scored, out, bench, fresh_model, reference, common, lo
     """Train with an AdaptiveSampler over difficulty quartiles; returns (curve, weight report).
     DoReMi's reference is ``reference``, the random-order model: its per-token losses on each
     batch give the excess loss (``AdaptiveSampler.update_excess``)."""
-    import torch
-
-    from dataprep.bench.tiny_lm import VOCAB, token_losses, train
+    from dataprep.bench.tiny_lm import VOCAB, sampler_feedback, train
     from dataprep.sampling import AdaptiveSampler
 
     buckets = schedule(
@@ -227,16 +212,8 @@ def _train_adaptive(rule, scored, out, bench, fresh_model, reference, common, lo
             groups[:] = batch["dp_bucket"]
             yield batch["text"]
 
-    def feed(step, losses):  # ODM: each group's mean training loss
-        sampler.update(AdaptiveSampler.mean_loss_by_group(groups, losses))
-
-    def feed_excess(step, texts, losses, mask):  # DoReMi: per-token excess over the reference
-        with torch.no_grad():
-            reference_losses, _ = token_losses(reference.eval(), texts)
-        sampler.update_excess(groups, losses, reference_losses.cpu().numpy(), mask)
-
-    feeding = {"on_token_losses": feed_excess} if rule == "doremi" else {"on_losses": feed}
-    curve = train(fresh_model(), batches(), log=log, **feeding, **common)
+    feedback = sampler_feedback(sampler, groups, reference if rule == "doremi" else None)
+    curve = train(fresh_model(), batches(), log=log, **feedback, **common)
     return curve, sampler.report()
 
 

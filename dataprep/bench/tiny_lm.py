@@ -119,6 +119,28 @@ def evaluate(model: ByteTransformer, texts: Sequence[str], batch_size: int = 64)
     return total / max(1, count)
 
 
+def sampler_feedback(sampler, groups: list, reference: ByteTransformer | None = None) -> dict:
+    """Keyword arguments for ``train`` that feed ``sampler`` (an AdaptiveSampler) after every
+    step. groups: a list the batch generator refills with the current batch's group labels.
+    With a ``reference`` model (DoReMi), the per-token losses of the model and of the reference
+    on the same batch go to ``update_excess``; without (default), each group's mean training
+    loss goes to ``update`` (ODM)."""
+    if reference is None:
+
+        def per_group(step: int, losses: np.ndarray) -> None:
+            sampler.update(sampler.mean_loss_by_group(groups, losses))
+
+        return {"on_losses": per_group}
+    reference.eval()
+
+    def per_token(step: int, texts: Sequence[str], losses: np.ndarray, mask: np.ndarray) -> None:
+        with torch.no_grad():
+            reference_losses, _ = token_losses(reference, texts)
+        sampler.update_excess(groups, losses, reference_losses.cpu().numpy(), mask)
+
+    return {"on_token_losses": per_token}
+
+
 @dataclass
 class Curve:
     """Validation loss after each evaluated step, and the training loss of every step."""

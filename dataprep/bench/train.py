@@ -20,14 +20,14 @@ import os
 import shutil
 import time
 from collections import Counter
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from dataprep.bench.common import write_results
-from dataprep.bench.train_arms import ADAPTIVE, ARMS, PERPLEXITY, ArmBuilder, read_pool, read_texts
+from dataprep.bench.common import read_texts, write_results
+from dataprep.bench.train_arms import ADAPTIVE, ARMS, PERPLEXITY, ArmBuilder, read_pool
 from dataprep.bench.train_jobs import (
     ModelSettings,
     TrainJob,
@@ -201,10 +201,8 @@ def run_train_bench(
                 log(f"prepare {arm} seed {seed}")
                 pending.append(executor.submit(run_job, job(builder.plan(arm, seed))))
         while pending:
-            future = next((f for f in pending if f.done()), None)
-            if future is None:
-                time.sleep(0.2)
-                continue
+            wait(pending, return_when=FIRST_COMPLETED)
+            future = next(f for f in pending if f.done())  # the first in submission order
             pending.remove(future)
             result = future.result()
             model = result.pop("model", None)

@@ -21,7 +21,6 @@ subset; adaptive arms sample the random arm's subset by group with online mixtur
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -101,18 +100,9 @@ def recipe_stages(relative: str):
 
 def kept_ids(out: Path) -> list[str]:
     """The ids of a dataprep output folder's kept rows (OUT/data), in the order written."""
-    from dataprep.schedule.arrow_rows import arrow_files
+    from dataprep.schedule.arrow_rows import open_arrow
 
-    ids: list[str] = []
-    for path in arrow_files(out / "data"):
-        with pa.memory_map(str(path)) as source:
-            try:
-                table = pa.ipc.open_file(source).read_all()
-            except pa.ArrowInvalid:
-                source.seek(0)
-                table = pa.ipc.open_stream(source).read_all()
-        ids.extend(table.column("id").to_pylist())
-    return ids
+    return open_arrow(out / "data").column("id").to_pylist()
 
 
 def run_stages(stages, inputs: list[Path], out: Path) -> list[str]:
@@ -290,19 +280,3 @@ def read_pool(path: str | Path, text_column: str, group_column: str) -> Pool:
         texts.extend(batch.column(text_column).to_pylist())
         groups.extend(str(v) for v in batch.column(group_column).to_pylist())
     return Pool(Path(path), ids, texts, groups)
-
-
-def read_texts(path: str | Path, text_column: str, limit: int | None) -> list[str]:
-    """The first ``limit`` texts (all when None) of a JSONL/Parquet/Arrow input."""
-    from dataprep.io.readers import open_corpus
-
-    texts: list[str] = []
-    for batch in open_corpus([str(path)], text_column=text_column).iter_batches():
-        texts.extend(batch.column(text_column).to_pylist())
-        if limit is not None and len(texts) >= limit:
-            return texts[:limit]
-    return texts
-
-
-def describe(plan: Plan) -> str:
-    return json.dumps({"arm": plan.arm, "seed": plan.seed, "unique": plan.unique})

@@ -118,9 +118,7 @@ def run_job(job: TrainJob) -> dict:
 
 def _train_adaptive(job: TrainJob, model, common: dict):
     """Train with an AdaptiveSampler over the subset's groups; (curve, weight report)."""
-    import torch
-
-    from dataprep.bench.tiny_lm import token_losses, train
+    from dataprep.bench.tiny_lm import sampler_feedback, train
     from dataprep.sampling import AdaptiveSampler
 
     subset = job.subset
@@ -140,19 +138,8 @@ def _train_adaptive(job: TrainJob, model, common: dict):
             current[:] = [labels[i] for i in indices]
             yield [WorkerData.texts[subset[i]] for i in indices]
 
+    reference = None
     if job.rule == "doremi":
         reference = model_from_state(job.model, job.reference)
-
-        def per_token(step, texts, losses, mask):
-            with torch.no_grad():
-                reference_losses, _ = token_losses(reference, texts)
-            sampler.update_excess(current, losses, reference_losses.cpu().numpy(), mask)
-
-        curve = train(model, batches(), on_token_losses=per_token, **common)
-    else:
-
-        def per_group(step, losses):
-            sampler.update(AdaptiveSampler.mean_loss_by_group(current, losses))
-
-        curve = train(model, batches(), on_losses=per_group, **common)
-    return curve, sampler.report()
+    feedback = sampler_feedback(sampler, current, reference)
+    return train(model, batches(), **feedback, **common), sampler.report()

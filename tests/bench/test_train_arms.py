@@ -8,6 +8,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from dataprep.bench.common import read_texts
 from dataprep.bench.train_arms import (
     REFERENCE_COLUMN,
     ArmBuilder,
@@ -15,7 +16,6 @@ from dataprep.bench.train_arms import (
     at_most,
     kept_ids,
     read_pool,
-    read_texts,
     shuffled_epochs,
 )
 from dataprep.errors import ConfigError

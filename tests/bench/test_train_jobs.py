@@ -6,7 +6,8 @@ import pytest
 import torch
 
 import dataprep.bench.tiny_lm as tiny_lm
-from dataprep.bench.train_arms import read_pool, read_texts
+from dataprep.bench.common import read_texts
+from dataprep.bench.train_arms import read_pool
 from dataprep.bench.train_jobs import (
     ModelSettings,
     TrainJob,
