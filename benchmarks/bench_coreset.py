@@ -23,12 +23,13 @@ def _child(method: str, rows: int, dim: int, queue) -> None:
     import pyarrow as pa
 
     from dataprep import registry
+    from dataprep.embed.settings import EncoderSettings
     from dataprep.stage import ROW_COLUMN, RunContext
 
     vectors = np.random.default_rng(0).normal(size=(rows, dim)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    stage = registry.get(method)(budget=0.1, embedding_column="v")
-    stage.bind(RunContext())
+    stage = registry.get(method)(budget=0.1)
+    stage.bind(RunContext(encoder=EncoderSettings(column="v")))
     baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     start = time.perf_counter()
     states = []

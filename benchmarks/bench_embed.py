@@ -30,7 +30,7 @@ def _auc(scores, labels) -> float:
 def measure_static(texts: list[str], model, device: str) -> dict:
     """The fast CPU path: distill a model2vec model from the default one, then compare speed on
     the same texts and agreement on paraphrase pairs (600 MRPC and 600 PAN test pairs)."""
-    from dataprep.embed import Encoder, distill_static_model
+    from dataprep.embed.encoder import Encoder, distill_static_model
 
     with tempfile.TemporaryDirectory() as folder:
         start = time.perf_counter()
@@ -81,7 +81,7 @@ def main() -> None:
     import torch
     from sentence_transformers import SentenceTransformer
 
-    from dataprep.embed import Encoder, default_model_path
+    from dataprep.embed.encoder import Encoder, default_model_path
 
     with gzip.open(SHARED / "ag_news" / "ag_news_test.jsonl.gz", "rt") as f:
         texts = [json.loads(line)["text"] for _, line in zip(range(args.docs), f, strict=False)]

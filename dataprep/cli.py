@@ -8,26 +8,18 @@ from __future__ import annotations
 
 import logging
 import sys
-from importlib import resources
 from pathlib import Path
 
 import click
 
 from dataprep import __version__, registry
 from dataprep.bench.cli import bench
-from dataprep.config import build_stages, load_recipe
+from dataprep.config import build_stages, builtin_recipe, encoder_settings, load_recipe
 from dataprep.errors import ConfigError, DataprepError
-from dataprep.io.bad_input import DEFAULT_MAX_TEXT_BYTES, ON_ERROR_MODES
-from dataprep.io.writer import SHARD_FORMATS
 from dataprep.pipeline import Pipeline, RunResult
-from dataprep.runners.ray_session import RUNNERS
 from dataprep.schedule.curriculum import PACINGS
+from dataprep.settings import SETTINGS, RunSettings, setting_default
 from dataprep.stage import Scorer
-
-
-def builtin_recipe(relative: str) -> Path:
-    """Path of a recipe shipped with the package (the repository's ``configs/`` folder)."""
-    return Path(str(resources.files("dataprep.recipes").joinpath(relative)))
 
 
 def _summary(result: RunResult) -> str:
@@ -73,11 +65,37 @@ def main() -> None:
     """
 
 
+def _setting_option(name: str):
+    """The command-line flag of run setting ``name`` (dataprep.settings): default None (not
+    given: the recipe's value, else the setting's default, which ``--help`` shows)."""
+    setting = SETTINGS[name]
+    flag = "--" + name.replace("_", "-")
+    kinds = {"count": click.IntRange(1), "text": str}
+    kind = click.Choice(setting.choices) if setting.kind == "choice" else kinds[setting.kind]
+    default = setting_default(name)
+    shown = "" if default is None else f"  [default: {default}]"
+    return click.option(flag, default=None, type=kind, help=setting.help + shown)
+
+
+# Run settings each command takes as flags (--progress is the inverse of --quiet).
+_COMMON_SETTINGS = (
+    "batch_rows",
+    "max_shard_bytes",
+    "shard_format",
+    "on_error",
+    "max_text_bytes",
+    "runner",
+    "ray_address",
+    "ray_cpus",
+)
+
+
 def _run_options(
     verb: str, default_recipe: str = "default.yaml", parallel: bool = True, resumable: bool = True
 ):
     """The options shared by every command that runs a recipe over a corpus (``parallel``:
-    with --num-proc; ``resumable``: with --resume)."""
+    with --num-proc and --run-rows; ``resumable``: with --resume)."""
+    names = (*_COMMON_SETTINGS, "num_proc", "run_rows") if parallel else _COMMON_SETTINGS
     options = [
         click.argument("inputs", nargs=-1, required=True, metavar="INPUT..."),
         click.option("-o", "--output", required=True, type=click.Path(), help="Output folder."),
@@ -92,46 +110,7 @@ def _run_options(
         click.option(
             "--id-column", default=None, help="Column of unique ids, generated when absent [id]."
         ),
-        click.option(
-            "--batch-rows", default=None, type=click.IntRange(1), help="Rows per batch [8192]."
-        ),
-        click.option(
-            "--shard-format",
-            type=click.Choice(SHARD_FORMATS),
-            default=None,
-            help="Arrow IPC stream (datasets.save_to_disk layout) or file format [stream].",
-        ),
-        click.option(
-            "--on-error",
-            type=click.Choice(ON_ERROR_MODES),
-            default=None,
-            help="A bad input record stops the run (fail) or becomes a rejected row with reason "
-            "bad_input_<kind> (reject) [fail].",
-        ),
-        click.option(
-            "--max-text-bytes",
-            default=None,
-            type=click.IntRange(1),
-            help=f"Longer texts are bad input [{DEFAULT_MAX_TEXT_BYTES}].",
-        ),
-        click.option(
-            "--runner",
-            type=click.Choice(RUNNERS),
-            default="local",
-            show_default=True,
-            help='Run on this machine, or on Ray Data (pip install "dataprep[ray]").',
-        ),
-        click.option(
-            "--ray-address",
-            default=None,
-            help="Ray cluster to join with --runner ray (default: start a local Ray instance).",
-        ),
-        click.option(
-            "--ray-cpus",
-            default=None,
-            type=click.IntRange(1),
-            help="CPUs of the local Ray instance [all].",
-        ),
+        *(_setting_option(name) for name in names),
         click.option("--overwrite", is_flag=True, help="Replace an existing output folder."),
         click.option("-q", "--quiet", is_flag=True, help="No progress bars and no summary."),
     ]
@@ -143,11 +122,6 @@ def _run_options(
             "changed).",
         )
         options.insert(-1, resume)
-    if parallel:
-        num_proc = click.option(
-            "--num-proc", default=1, show_default=True, type=click.IntRange(1), help="Processes."
-        )
-        options.insert(5, num_proc)
 
     def decorate(function):
         for option in reversed(options):
@@ -157,20 +131,12 @@ def _run_options(
     return decorate
 
 
-def _run_settings(options: dict, recipe: dict, quiet: bool) -> dict:
-    """Reading and writing settings: the command line wins over the recipe, then defaults."""
-    return {
-        "batch_rows": options["batch_rows"] or recipe.get("batch_rows", 8192),
-        "max_shard_bytes": recipe.get("max_shard_bytes", 256 << 20),
-        "shard_format": options["shard_format"] or recipe.get("shard_format", "stream"),
-        "progress": not quiet,
-        "on_error": options["on_error"] or recipe.get("on_error", "fail"),
-        "max_text_bytes": options["max_text_bytes"]
-        or recipe.get("max_text_bytes", DEFAULT_MAX_TEXT_BYTES),
-        "runner": options["runner"],
-        "ray_address": options["ray_address"],
-        "ray_cpus": options["ray_cpus"],
-    }
+def _run_settings(options: dict, recipe: dict, recipe_path, quiet: bool) -> RunSettings:
+    """The run settings: a flag given on the command line wins over the recipe, the recipe
+    over the defaults."""
+    flags = {name: options.get(name) for name in SETTINGS}
+    flags["progress"] = not quiet
+    return RunSettings.from_sources(recipe, flags, str(recipe_path))
 
 
 def _output_settings(options: dict, recipe: dict) -> dict:
@@ -203,9 +169,9 @@ def _run_recipe(verb: str, inputs, output, config, quiet, **options) -> None:
                     )
         pipeline = Pipeline(
             stages,
-            num_proc=options["num_proc"],
+            settings=_run_settings(options, recipe, recipe_path, quiet),
+            encoder=encoder_settings(recipe, recipe_path),
             config={"recipe": str(recipe_path), **recipe},
-            **_run_settings(options, recipe, quiet),
         )
         result = pipeline.run(
             list(inputs), output, resume=options["resume"], **_output_settings(options, recipe)
@@ -277,8 +243,8 @@ def schedule_command(inputs, output, config, quiet, **options):
         curriculum = Curriculum.from_mapping(params, where=f"{recipe_path}: schedule")
         run = ScheduleRun(
             curriculum,
+            settings=_run_settings(options, recipe, recipe_path, quiet),
             config={"recipe": str(recipe_path), **recipe, "schedule": curriculum.get_params()},
-            **_run_settings(options, recipe, quiet),
         )
         result = run.run(list(inputs), output, **_output_settings(options, recipe))
     except DataprepError as error:
@@ -328,7 +294,7 @@ def train_quality_command(positive, negative, output, text_column, regularizatio
 def distill_static_command(output, model, pca_dims):
     """Distill a fast static (model2vec) embedding model from a local sentence-transformers
     model, offline; pass its folder as `model:` to any embedding stage."""
-    from dataprep.embed import distill_static_model
+    from dataprep.embed.encoder import distill_static_model
 
     try:
         distill_static_model(output, model=model, pca_dims=pca_dims)

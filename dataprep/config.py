@@ -4,7 +4,9 @@ A filter or score recipe::
 
     text_column: text          # optional; the CLI's --text-column wins
     id_column: id              # optional
-    batch_rows: 8192           # optional
+    batch_rows: 8192           # optional: any run setting (dataprep.settings); a flag wins
+    embedding:                 # optional: the encoder settings of every embedding stage
+      device: cuda             # (dataprep.embed.settings.EncoderSettings)
     stages:
       - gopher_quality: {}     # a stage with its default parameters
       - minhash_dedup:
@@ -18,47 +20,28 @@ Every stage name and parameter is checked before any data is read.
 from __future__ import annotations
 
 import difflib
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from dataprep import registry
+from dataprep.embed.settings import EncoderSettings
 from dataprep.errors import ConfigError
+from dataprep.settings import SETTINGS, check_setting
 from dataprep.stage import Stage
 
-RECIPE_KEYS = (
-    "stages",
-    "text_column",
-    "id_column",
-    "batch_rows",
-    "max_shard_bytes",
-    "shard_format",
-    "on_error",
-    "max_text_bytes",
-)
-# The type each optional key must have, and what it means, for one-sentence errors.
-KEY_TYPES = {
-    "text_column": (str, "a column name"),
-    "id_column": (str, "a column name"),
-    "batch_rows": (int, "a positive integer"),
-    "max_shard_bytes": (int, "a positive integer"),
-    "max_text_bytes": (int, "a positive integer"),
-    "shard_format": (str, "'stream' or 'file'"),
-    "on_error": (str, "'fail' or 'reject'"),
-}
-CHOICES = {"shard_format": ("stream", "file"), "on_error": ("fail", "reject")}
+COLUMN_KEYS = ("text_column", "id_column")
+# Every run setting (dataprep.settings) may be a recipe key too.
+RUN_KEYS = (*COLUMN_KEYS, *(name for name, s in SETTINGS.items() if s.in_recipe))
+RECIPE_KEYS = ("stages", "embedding", *RUN_KEYS)
+SCHEDULE_KEYS = ("schedule", *RUN_KEYS)
 
-SCHEDULE_KEYS = (
-    "schedule",
-    "text_column",
-    "id_column",
-    "batch_rows",
-    "max_shard_bytes",
-    "shard_format",
-    "on_error",
-    "max_text_bytes",
-)
+
+def builtin_recipe(relative: str) -> Path:
+    """Path of a recipe shipped with the package (the repository's ``configs/`` folder)."""
+    return Path(str(resources.files("dataprep.recipes").joinpath(relative)))
 
 
 def _did_you_mean(word: str, options: list[str]) -> str:
@@ -97,7 +80,17 @@ def load_recipe(path: str | Path) -> dict[str, Any]:
     if not isinstance(data.get("stages"), list) or not data["stages"]:
         raise ConfigError(f"{Path(path)}: 'stages' must be a non-empty list of stages")
     check_key_types(path, data)
+    encoder_settings(data, path)  # checked before any data is read
     return data
+
+
+def encoder_settings(recipe: dict[str, Any], path: str | Path) -> EncoderSettings:
+    """The encoder settings of a recipe's ``embedding:`` mapping (defaults when the key is
+    absent); a ConfigError naming the recipe ``path`` when it is not a mapping, has an unknown
+    key or a bad value."""
+    if "embedding" not in recipe:
+        return EncoderSettings()
+    return EncoderSettings.from_mapping(recipe["embedding"], f"{path}: embedding")
 
 
 def load_schedule_recipe(path: str | Path) -> dict[str, Any]:
@@ -112,16 +105,14 @@ def load_schedule_recipe(path: str | Path) -> dict[str, Any]:
 
 
 def check_key_types(path: str | Path, data: dict[str, Any]) -> None:
-    """Raise, in one sentence, when an optional run key has the wrong type or value."""
-    for key, (expected, described) in KEY_TYPES.items():
-        if key not in data:
-            continue
-        value = data[key]
-        wrong = not isinstance(value, expected) or isinstance(value, bool)
-        wrong = wrong or (expected is int and value < 1)
-        wrong = wrong or (key in CHOICES and value not in CHOICES[key])
-        if wrong:
-            raise ConfigError(f"{path}: {key!r} must be {described}. Got {value!r} instead.")
+    """Raise, in one sentence, when a column key or run setting has the wrong type or value."""
+    for key in COLUMN_KEYS:
+        value = data.get(key, "text")
+        if not isinstance(value, str) or not value:
+            raise ConfigError(f"{path}: {key!r} must be a column name. Got {value!r} instead.")
+    for key, value in data.items():
+        if key in SETTINGS:
+            check_setting(str(path), key, value)
 
 
 def build_stage(name: str, params: dict[str, Any] | None) -> Stage:

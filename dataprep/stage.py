@@ -19,19 +19,23 @@ import inspect
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from dataprep.errors import ConfigError
-from dataprep.sorted_runs import DEFAULT_RUN_ROWS
+from dataprep.storage.sorted_runs import DEFAULT_RUN_ROWS
+
+if TYPE_CHECKING:
+    from dataprep.embed.settings import EncoderSettings
 
 ROW_COLUMN = "_dp_row"  # internal: global row number in input order; never written
 REJECT_STAGE = "dp_reject_stage"
 REJECT_REASON = "dp_reject_reason"
 DUP_CLUSTER = "dp_dup_cluster"
+REJECT_COLUMNS = {REJECT_STAGE: pa.string(), REJECT_REASON: pa.string()}
 
 
 @dataclass(frozen=True)
@@ -42,14 +46,17 @@ class RunContext:
     id_column: the column holding unique row ids.
     work_dir: a private scratch directory for spilled state, or None when running in memory.
     run_rows: how many records of per-row fit state (a hash, a band key, a pair) a stage holds
-        in memory before writing them to ``work_dir`` as a sorted run (see dataprep.sorted_runs);
-        it bounds memory, never changes output.
+        in memory before writing them to ``work_dir`` as a sorted run (see
+        dataprep.storage.sorted_runs); it bounds memory, never changes output.
+    encoder: the run's encoder settings (the recipe's ``embedding:``), shared by every embedding
+        stage; None means the defaults of dataprep.embed.settings.EncoderSettings.
     """
 
     text_column: str = "text"
     id_column: str = "id"
     work_dir: Path | None = None
     run_rows: int = DEFAULT_RUN_ROWS
+    encoder: EncoderSettings | None = None
 
 
 class Stage:

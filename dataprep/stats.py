@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 
-from dataprep.stage import REJECT_REASON, REJECT_STAGE
+from dataprep.io.bad_input import INPUT_STAGE
+from dataprep.stage import REJECT_REASON, REJECT_STAGE, Scorer
 
 
 @dataclass
@@ -136,3 +137,63 @@ class ValueSample:
             histogram={"edges": edges.tolist(), "counts": (counts * self.stride).tolist()},
         )
         return result
+
+
+class Totals:
+    """Running stats of the writing pass: rows in, per-stage stats, scorer samples. Pickled
+    into every part checkpoint of a local run (the state at the start of the batch being
+    written).
+
+    stages: the pipeline's stages; seconds: time each already spent (in the fit passes);
+    with_input: the first entry counts bad input records ('input', reject mode only).
+    """
+
+    def __init__(self, stages, seconds: list[float], with_input: bool) -> None:
+        self.rows_in = 0
+        self.offset = 1 if with_input else 0
+        self.names = [INPUT_STAGE] * self.offset + [stage.name for stage in stages]
+        seconds = [0.0] * self.offset + list(seconds)
+        self.stats = [StageStats(n, seconds=s) for n, s in zip(self.names, seconds, strict=True)]
+        self.samples = {
+            i + self.offset: (s.score_column, ValueSample())
+            for i, s in enumerate(stages)
+            if isinstance(s, Scorer)
+        }
+
+    def add(self, batch: pa.RecordBatch, task_seconds: list[float]) -> None:
+        """Add one transformed batch and the seconds each stage spent on it."""
+        self.add_parts(
+            batch.num_rows, self.batch_stats(batch, task_seconds), self.batch_scores(batch)
+        )
+
+    def batch_stats(self, batch: pa.RecordBatch, task_seconds: list[float]) -> list[StageStats]:
+        """Per-stage stats of one transformed batch (for ``add_parts``)."""
+        task_seconds = [0.0] * self.offset + list(task_seconds)
+        stats = batch_stage_stats(batch, self.names)
+        for i, stage_stats in enumerate(stats):
+            stage_stats.seconds = task_seconds[i] if i < len(task_seconds) else 0.0
+        return stats
+
+    def batch_scores(self, batch: pa.RecordBatch) -> dict[str, np.ndarray]:
+        """The score columns of a transformed batch, for ``add_parts``."""
+        return {
+            column: batch.column(column).to_numpy(zero_copy_only=False)
+            for column, _ in self.samples.values()
+        }
+
+    def add_parts(self, rows: int, stats: list[StageStats], scores: dict[str, np.ndarray]):
+        """Add one batch's row count, per-stage stats and score columns (computed elsewhere,
+        e.g. in a Ray worker), in input order."""
+        self.rows_in += rows
+        for i, stage_stats in enumerate(stats):
+            self.stats[i] = self.stats[i] + stage_stats
+        for column, sample in self.samples.values():
+            sample.add(scores[column])
+
+    def finish(self) -> tuple[StageStats | None, list[StageStats]]:
+        """(bad input stats or None, per-stage stats), with the score summaries."""
+        for i, (_, sample) in self.samples.items():
+            self.stats[i].score = sample.summary()
+        if self.offset:
+            return self.stats[0], self.stats[1:]
+        return None, self.stats

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from dataprep.embed.settings import EncoderSettings
 from dataprep.stage import REJECT_REASON, REJECT_STAGE, ROW_COLUMN, RunContext, Stage, alive_mask
 
 
@@ -27,6 +28,7 @@ def run_stage(
     text_column: str = "text",
     batch_rows: int | None = None,
     run_rows: int | None = None,
+    encoder: EncoderSettings | None = None,
 ) -> pa.RecordBatch:
     """Check, fit (when the stage needs it) and transform ``records``; returns the batch with the
     stage's columns and ``dp_reject_stage`` / ``dp_reject_reason``.
@@ -34,6 +36,8 @@ def run_stage(
     batch_rows: split into batches of this many rows for fit_state (default: one batch).
     run_rows: records of fit state held in memory before a sorted run is written (RunContext;
         default: its default), e.g. tiny to test the out-of-core path.
+    encoder: the run's encoder settings, read by embedding stages (RunContext; default: its
+        default), e.g. ``EncoderSettings(column="vec")`` to read vectors from a column.
     """
     stage.check_params()
     batch = make_batch(records) if isinstance(records, list) else records
@@ -41,6 +45,8 @@ def run_stage(
         context = RunContext(text_column=text_column, work_dir=Path(work_dir))
         if run_rows is not None:
             context = dataclasses.replace(context, run_rows=run_rows)
+        if encoder is not None:
+            context = dataclasses.replace(context, encoder=encoder)
         stage.bind(context)
         if stage.needs_fit:
             step = batch_rows or max(1, batch.num_rows)

@@ -20,6 +20,7 @@ from test_stage_contract import EXAMPLE_PARAMS, STAGES
 from dataprep import registry
 from dataprep.io.readers import open_corpus
 from dataprep.pipeline import Pipeline
+from dataprep.settings import RunSettings
 from dataprep.stage import REJECT_REASON, REJECT_STAGE, ROW_COLUMN
 from dataprep.testing import make_batch, run_stage
 
@@ -143,9 +144,10 @@ def check_stage_pipeline(tmp_path, name, records):
     outputs = []
     for run in range(2):
         out = tmp_path / f"out{run}"
-        Pipeline([make_stage(name)], batch_rows=5, max_shard_bytes=4096, on_error="reject").run(
-            [str(path)], out
-        )
+        Pipeline(
+            [make_stage(name)],
+            settings=RunSettings(batch_rows=5, max_shard_bytes=4096, on_error="reject"),
+        ).run([str(path)], out)
         outputs.append(out)
     kept, rejected = read_split(outputs[0], "data"), read_split(outputs[0], "rejected")
     assert kept.num_rows + rejected.num_rows == len(records)

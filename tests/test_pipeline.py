@@ -9,6 +9,7 @@ from dataprep.dedup.minhash import MinHashDedup
 from dataprep.errors import ConfigError, InputError, OutputError
 from dataprep.pipeline import Pipeline
 from dataprep.quality.simple import LengthFilter, ScoreThreshold
+from dataprep.settings import RunSettings
 
 
 def read_split(out, split):
@@ -89,7 +90,9 @@ def default_stages():
 def test_output_does_not_depend_on_num_proc(tmp_path, parts):
     source = [str(shared_file(*parts))]
     for num_proc in (1, 2):
-        pipeline = Pipeline(default_stages(), num_proc=num_proc, batch_rows=100)
+        pipeline = Pipeline(
+            default_stages(), settings=RunSettings(num_proc=num_proc, batch_rows=100)
+        )
         pipeline.run(source, tmp_path / f"p{num_proc}")
     files = sorted(p.relative_to(tmp_path / "p1") for p in (tmp_path / "p1").rglob("*"))
     assert files == sorted(p.relative_to(tmp_path / "p2") for p in (tmp_path / "p2").rglob("*"))

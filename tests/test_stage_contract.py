@@ -11,18 +11,20 @@ import pytest
 from conftest import GOOD_DOC, REPO, build_tiny_causal_lm
 
 from dataprep import registry
+from dataprep.embed.settings import EncoderSettings
 from dataprep.errors import ConfigError
 from dataprep.stage import REJECT_REASON, REJECT_STAGE, ROW_COLUMN, Scorer
 from dataprep.testing import make_batch, run_stage
 
+# The run's encoder settings for the embedding stages: a private embedding cache, never the user's.
+ENCODER = EncoderSettings(cache_dir=tempfile.mkdtemp(prefix="dataprep-test-"))
 # Stages whose defaults cannot run on their own: the extra parameters or input columns they need.
 EXAMPLE_PARAMS = {
     "score_threshold": {"column": "quality", "min": 0.5},
     "ngram_perplexity": {"reference": str(REPO / "data" / "kjv_chapters.jsonl.gz")},
     "difficulty": {"columns": {"quality": 1.0}, "easier_when_higher": []},
-    # a private embedding cache, never the user's
-    "semantic_dedup": {"num_clusters": 2, "cache_dir": tempfile.mkdtemp(prefix="dataprep-test-")},
-    "prototypicality": {"num_clusters": 2, "cache_dir": tempfile.mkdtemp(prefix="dataprep-test-")},
+    "semantic_dedup": {"num_clusters": 2},
+    "prototypicality": {"num_clusters": 2},
     "score_topk": {"column": "quality"},
     "stratified": {"column": "quality"},
 }
@@ -57,8 +59,6 @@ try:
     EXAMPLE_PARAMS["hf_perplexity"] = {"model": _lm, "device": "cpu"}
 except ImportError:  # torch/transformers not installed: that stage cannot run here
     EXAMPLE_PARAMS["hf_perplexity"] = None
-for _name in ("kcenter_greedy", "facility_location", "density", "prototypes", "d4"):
-    EXAMPLE_PARAMS[_name] = {"cache_dir": tempfile.mkdtemp(prefix="dataprep-test-")}
 TEXTS = [GOOD_DOC, "short", "", GOOD_DOC, GOOD_DOC.upper(), "a b c d e f " * 30, None, "x\ny\nz"]
 
 
@@ -90,7 +90,7 @@ def test_unknown_parameter_is_a_type_error_not_swallowed(name):
 def test_transform_keeps_rows_in_order_and_adds_declared_columns(name):
     stage = registry.get(name)(**EXAMPLE_PARAMS.get(name, {}))
     batch = make_batch(records())
-    out = run_stage(stage, batch, batch_rows=3)
+    out = run_stage(stage, batch, batch_rows=3, encoder=ENCODER)
     assert out.num_rows == batch.num_rows
     assert out.column(ROW_COLUMN).equals(batch.column(ROW_COLUMN))
     assert out.column("id").equals(batch.column("id"))
@@ -118,7 +118,7 @@ def test_transform_of_an_all_rejected_batch_changes_nothing(name):
     batch = mark_rejected(
         make_batch(records()), "earlier", np.arange(len(TEXTS)), ["x"] * len(TEXTS)
     )
-    out = run_stage(stage, batch)
+    out = run_stage(stage, batch, encoder=ENCODER)
     assert out.column(REJECT_STAGE).to_pylist() == ["earlier"] * len(TEXTS)
 
 
@@ -144,7 +144,7 @@ def test_a_fitted_stage_pickles_with_its_state(name):
 
     stage = registry.get(name)(**EXAMPLE_PARAMS.get(name, {}))
     batch = make_batch(records())
-    out = run_stage(stage, batch)  # fitted (when it needs it) and bound
+    out = run_stage(stage, batch, encoder=ENCODER)  # fitted (when it needs it) and bound
     clone = pickle.loads(pickle.dumps(stage))
     assert clone.get_params() == stage.get_params()
     assert ipc_bytes(clone.transform_batch(batch)) == ipc_bytes(out)

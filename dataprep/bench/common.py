@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from dataprep.embed.settings import EncoderSettings
 from dataprep.errors import ConfigError
 from dataprep.stage import RunContext
 
@@ -54,10 +55,14 @@ def embedding_array(vectors: np.ndarray) -> pa.ListArray:
     return pa.ListArray.from_arrays(pa.array(np.arange(n + 1, dtype=np.int32) * dim), flat)
 
 
-def fit_in_memory(stage, columns: dict, work_dir: Path | None = None):
-    """Check, bind and fit ``stage`` on one record batch of ``columns``; returns the stage."""
+def fit_in_memory(
+    stage, columns: dict, work_dir: Path | None = None, encoder: EncoderSettings | None = None
+):
+    """Check, bind and fit ``stage`` on one record batch of ``columns``; returns the stage.
+    encoder: the run's encoder settings, read by embedding stages (default: the defaults),
+    e.g. ``EncoderSettings(column=...)`` to read vectors from one of ``columns``."""
     stage.check_params()
-    stage.bind(RunContext(work_dir=work_dir))
+    stage.bind(RunContext(work_dir=work_dir, encoder=encoder or EncoderSettings()))
     stage.fit([stage.fit_state(pa.RecordBatch.from_pydict(columns))])
     return stage
 

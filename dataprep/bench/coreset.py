@@ -1,6 +1,6 @@
 """``dataprep bench coreset``: does a coreset train a better probe than a random subset?
 
-Embed the train and test texts once (``dataprep.embed.Encoder``, cached on disk). For every
+Embed the train and test texts once (``dataprep.embed.encoder.Encoder``, cached on disk). For every
 method, fraction and seed, select budget = round(fraction x n_train) train rows (met exactly)
 with the project's own selector stages, run in memory on the embeddings, then train two probes
 on the selected rows only and score them on the test split:
@@ -38,6 +38,7 @@ import pyarrow as pa
 from dataprep.bench.common import embedding_array, fit_in_memory, read_records
 from dataprep.bench.coreset_metrics import coverage, probe_accuracy, summarize
 from dataprep.bench.coreset_report import write_outputs
+from dataprep.embed.settings import EncoderSettings
 from dataprep.errors import ConfigError
 from dataprep.registry import get as get_stage
 from dataprep.stage import ROW_COLUMN
@@ -115,8 +116,6 @@ def select(
     params: dict = {"budget": int(budget)}
     if "column" in accepted:
         params["column"] = LABEL if method == "stratified" else SCORE
-    if "embedding_column" in accepted:
-        params["embedding_column"] = EMBEDDING
     if "seed" in accepted:
         params["seed"] = int(seed)
     columns = {
@@ -125,7 +124,7 @@ def select(
         LABEL: pa.array(labels.tolist()),
         SCORE: pa.array(np.zeros(n) if scores is None else np.asarray(scores, np.float64)),
     }
-    stage = fit_in_memory(cls(**params), columns, work_dir)
+    stage = fit_in_memory(cls(**params), columns, work_dir, EncoderSettings(column=EMBEDDING))
     chosen = np.asarray(stage.selected_rows_, np.int64)  # in selection order
     if len(chosen) != budget:
         raise AssertionError(f"{method} kept {len(chosen)} rows, not the budget {budget}")
@@ -158,7 +157,8 @@ def run_coreset_bench(
     methods: selector names (default ``METHODS``); fractions: default 0.01, 0.05, 0.1, 0.2, 0.5;
     seeds: seeds 0 .. seeds-1 per method and fraction (default 5).
     encoder: an object with ``encode(texts) -> normalized vectors`` (default
-        ``dataprep.embed.Encoder()``, cached); command: recorded in results.json; log: progress.
+        ``dataprep.embed.encoder.Encoder()``, cached); command: recorded in results.json;
+        log: progress.
     Returns the results dict.
     """
     methods = list(methods or METHODS)
@@ -177,7 +177,7 @@ def run_coreset_bench(
     test_y = np.array([r[label_column] for r in test])
     scores = np.array([r[score_column] for r in train], np.float64) if score_column else None
     if encoder is None:
-        from dataprep.embed import Encoder
+        from dataprep.embed.encoder import Encoder
 
         encoder = Encoder()
     started = time.perf_counter()

@@ -30,8 +30,7 @@ QUARTILES = 4
 def split_and_score(texts: Sequence[str], out: Path) -> tuple[Path, list[str]]:
     """Every 10th text is validation; the others are scored with the default score recipe
     (as ``dataprep score``). Returns (the scored training data folder, validation texts)."""
-    from dataprep.cli import builtin_recipe
-    from dataprep.config import build_stages, load_recipe
+    from dataprep.config import build_stages, builtin_recipe, load_recipe
     from dataprep.pipeline import Pipeline
 
     out.mkdir(parents=True, exist_ok=True)

@@ -178,7 +178,7 @@ def run_dedup_bench(
     embed_seconds = None
     if semantic:
         if encoder is None:
-            from dataprep.embed import Encoder
+            from dataprep.embed.encoder import Encoder
 
             encoder = Encoder()
         t0 = time.perf_counter()

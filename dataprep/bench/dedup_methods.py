@@ -13,18 +13,22 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from dataprep.bench.common import embedding_array, fit_in_memory
+from dataprep.embed.settings import EncoderSettings
 from dataprep.stage import DUP_CLUSTER, ROW_COLUMN
 
 EMBEDDING = "dp_bench_embedding"
 WHITESPACE = re.compile(r"[ \t\n\v\f\r]+")
 
 
-def _stage_clusters(stage, texts: list[str], extra: dict | None = None) -> np.ndarray:
-    """Fit a dedup stage in memory; ``dp_dup_cluster`` per row (-1 where null)."""
+def _stage_clusters(
+    stage, texts: list[str], extra: dict | None = None, encoder: EncoderSettings | None = None
+) -> np.ndarray:
+    """Fit a dedup stage in memory (with the run's ``encoder`` settings, default: defaults) on
+    ``texts`` and the ``extra`` columns; ``dp_dup_cluster`` per row (-1 where null)."""
     n = len(texts)
     columns = {ROW_COLUMN: pa.array(np.arange(n, dtype=np.int64)), "text": pa.array(texts)}
     columns.update(extra or {})
-    fit_in_memory(stage, columns)
+    fit_in_memory(stage, columns, encoder=encoder)
     rows, values = getattr(stage, "row_values_", {}).get(DUP_CLUSTER, (np.empty(0), np.empty(0)))
     cluster = np.full(n, -1, np.int64)
     cluster[np.asarray(rows, np.int64)] = values
@@ -54,8 +58,9 @@ def semantic_clusters(
     from dataprep.dedup.semantic import CLUSTER_COLUMN, SemanticDedup
 
     n = len(vectors)
-    stage = SemanticDedup(eps=eps, num_clusters=num_clusters, embedding_column=EMBEDDING, seed=seed)
-    _stage_clusters(stage, [""] * n, {EMBEDDING: embedding_array(vectors)})
+    stage = SemanticDedup(eps=eps, num_clusters=num_clusters, seed=seed)
+    vectors_column = {EMBEDDING: embedding_array(vectors)}
+    _stage_clusters(stage, [""] * n, vectors_column, EncoderSettings(column=EMBEDDING))
     rows, kmeans = stage.row_values_[CLUSTER_COLUMN]
     labels = np.empty(n, np.int64)
     labels[rows] = kmeans

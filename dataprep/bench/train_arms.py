@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from dataprep.embed.settings import EncoderSettings
 from dataprep.errors import ConfigError
 from dataprep.select.base import budget_rows
 
@@ -100,16 +101,21 @@ def recipe_stages(relative: str):
 
 def kept_ids(out: Path) -> list[str]:
     """The ids of a dataprep output folder's kept rows (OUT/data), in the order written."""
-    from dataprep.schedule.arrow_rows import open_arrow
+    from dataprep.sampling.arrow_rows import open_arrow
 
     return open_arrow(out / "data").column("id").to_pylist()
 
 
-def run_stages(stages, inputs: list[Path], out: Path) -> list[str]:
-    """Run a dataprep pipeline of ``stages`` over ``inputs`` into ``out``; the kept ids."""
+def run_stages(
+    stages, inputs: list[Path], out: Path, encoder: EncoderSettings | None = None
+) -> list[str]:
+    """Run a dataprep pipeline of ``stages`` over ``inputs`` into ``out``, with the run's
+    ``encoder`` settings (default: the defaults); the kept ids."""
     from dataprep.pipeline import Pipeline
+    from dataprep.settings import RunSettings
 
-    Pipeline(stages).run([str(p) for p in inputs], out, overwrite=True)
+    pipeline = Pipeline(stages, settings=RunSettings(), encoder=encoder or EncoderSettings())
+    pipeline.run([str(p) for p in inputs], out, overwrite=True)
     return kept_ids(out)
 
 
@@ -158,7 +164,7 @@ class ArmBuilder:
         self.target = target
         # The model trains on a document's first context + 1 bytes: embedding more of it would
         # deduplicate on text the model never sees. 64 word pieces cover those bytes.
-        self.embedding = {"cache_dir": str(embed_cache), "max_seq_length": 64}
+        self.encoder = EncoderSettings(cache_dir=str(embed_cache), max_seq_length=64)
         self._random: dict[int, np.ndarray] = {}
         self._filter_kept: np.ndarray | None = None
 
@@ -193,12 +199,13 @@ class ArmBuilder:
                 raise ConfigError("The dsir arm needs a target sample (--target).")
             stage = get_stage("dsir")(target=str(self.target), fraction=self.fraction, seed=seed)
         elif arm == "semdedup":
-            stage = get_stage("semantic_dedup")(seed=seed, **self.embedding)
+            stage = get_stage("semantic_dedup")(seed=seed)
         elif arm == "d4":
-            stage = get_stage("d4")(budget=self.budget, seed=seed, **self.embedding)
+            stage = get_stage("d4")(budget=self.budget, seed=seed)
         else:
             raise ConfigError(f"{arm} is not a selection arm.")
-        return self.pool.positions(run_stages([stage], [self.pool.path], self.folder(arm, seed)))
+        out = self.folder(arm, seed)
+        return self.pool.positions(run_stages([stage], [self.pool.path], out, self.encoder))
 
     def perplexity(self, arm: str, seed: int, reference_perplexity: np.ndarray) -> np.ndarray:
         """Pool positions kept by perplexity_<band>, given every pool row's reference

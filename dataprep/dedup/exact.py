@@ -4,12 +4,15 @@ Duplicates get reason ``exact_duplicate``; every row of a duplicate group (the k
 included) gets ``dp_dup_cluster`` = the row number of the kept copy.
 
 Fit: each alive row's record (128-bit xxh3 hash, row number) goes to sorted runs in the run's
-work folder (dataprep.sorted_runs); their merge brings equal hashes together in row order, so
-the first row of each group is the kept copy. Memory whatever the corpus size: at most
+work folder (dataprep.storage.sorted_runs); their merge brings equal hashes together in row
+order, so the first row of each group is the kept copy. Memory whatever the corpus size: at most
 ``run_rows`` records of 24 bytes (RunContext; default 2,097,152: 48 MiB, about 150 MiB while a
 run is sorted). Disk: 24 bytes per alive row, removed after the fit. What the fit learns is 16
 bytes per duplicate row while it is collected, then 10 bytes per duplicate row (rejections) and
 16 bytes per member of a duplicate group (``dp_dup_cluster``).
+
+On a distributed runner (``fit_shuffled``) the records are shuffled on the hash instead, and
+each partition is sorted and reduced by the same ``DuplicateGroups``.
 """
 
 from __future__ import annotations
@@ -24,8 +27,9 @@ import xxhash
 
 from dataprep.params import check_bool
 from dataprep.registry import register
-from dataprep.sorted_runs import SortedRuns, scratch_dir
+from dataprep.runners.base import ShuffleOps, partition_of
 from dataprep.stage import DUP_CLUSTER, ROW_COLUMN, Selector
+from dataprep.storage.sorted_runs import SortedRuns, scratch_dir, sort_records
 from dataprep.strings import string_buffers
 
 
@@ -149,10 +153,20 @@ class ExactDedup(Selector):
         ):
             for rows, hashes in states:
                 runs.append(np.column_stack([hashes, rows.astype(np.uint64)]))
-            duplicates = _Duplicates()
+            duplicates = DuplicateGroups()
             for block in runs.merged():
                 duplicates.add(block)
-        rows, representatives = duplicates.result()
+        self.set_duplicates(*duplicates.result())
+
+    def fit_shuffled(self, ops: ShuffleOps) -> None:
+        """The fit on a distributed runner: each alive row's (hash, row) record is shuffled on
+        the hash, and each partition finds its groups as the local fit does."""
+        keys = ops.rows(_keyed_hashes, self, ops.partitions)
+        found = ops.collect(ops.group(keys, _partition_duplicates), ["row", "first"])
+        self.set_duplicates(found["row"], found["first"])
+
+    def set_duplicates(self, rows: np.ndarray, representatives: np.ndarray) -> None:
+        """Learn the duplicate ``rows`` and the first row of each one's group."""
         self._set_rejections(rows, np.zeros(len(rows), np.int16), ["exact_duplicate"])
         # Every member of a duplicate group, the kept first copy too, names the kept copy.
         kept = np.unique(representatives)
@@ -161,7 +175,7 @@ class ExactDedup(Selector):
         )
 
 
-class _Duplicates:
+class DuplicateGroups:
     """Duplicate rows and their groups' first rows, from (hash_high, hash_low, row) records
     given sorted, block after block; a group may span blocks."""
 
@@ -194,3 +208,25 @@ class _Duplicates:
         if not self.rows:
             return np.empty(0, np.int64), np.empty(0, np.int64)
         return np.concatenate(self.rows), np.concatenate(self.representatives)
+
+
+def _keyed_hashes(batch: pa.RecordBatch, stage: ExactDedup, partitions: int) -> pa.Table:
+    rows, hashes = stage.fit_state(batch)
+    return pa.table(
+        {
+            "part": partition_of(hashes[:, 0], partitions),
+            "h0": hashes[:, 0],
+            "h1": hashes[:, 1],
+            "row": rows,
+        }
+    )
+
+
+def _partition_duplicates(table: pa.Table) -> pa.Table:
+    """The duplicate rows of one partition of (hash, row) records, with their groups' first
+    rows."""
+    columns = [table.column(name).to_numpy().astype(np.uint64) for name in ("h0", "h1", "row")]
+    duplicates = DuplicateGroups()
+    duplicates.add(sort_records(np.column_stack(columns)))
+    rows, first = duplicates.result()
+    return pa.table({"row": rows, "first": first})

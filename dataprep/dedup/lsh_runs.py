@@ -1,5 +1,5 @@
 """LSH candidate pairs out of core: band keys and candidate pairs go through sorted runs in the
-run's work folder (dataprep.sorted_runs), so memory does not grow with the corpus.
+run's work folder (dataprep.storage.sorted_runs), so memory does not grow with the corpus.
 
 The pairs are exactly those of ``lsh.candidate_pairs`` on the whole band-key matrix (tested
 equal): per band, the rows of one bucket (equal key), in row order, give all their pairs when
@@ -27,7 +27,7 @@ import numba as nb
 import numpy as np
 
 from dataprep.dedup.lsh import ALL_PAIRS_BUCKET_LIMIT
-from dataprep.sorted_runs import DEFAULT_RUN_ROWS, SortedRuns
+from dataprep.storage.sorted_runs import DEFAULT_RUN_ROWS, SortedRuns
 
 
 @nb.njit(cache=True)
@@ -52,7 +52,7 @@ def _stream_bucket_pairs(keys, members, limit, open_key, state, buffer, final):
     its key; ``state`` = [open (0/1), size so far, first member, last member]; ``buffer``
     its first ``limit`` members. ``final``: the stream ends after this block (close the bucket).
     A bucket of at most ``limit`` members gives all its pairs; a larger one gives (first, s_j)
-    for every later member s_j and (s_{j-1}, s_j) for j >= 2, as lsh._bucket_pairs does.
+    for every later member s_j and (s_{j-1}, s_j) for j >= 2, as lsh.bucket_pairs does.
     """
     n = len(keys)
     left = np.empty(max(16, 2 * n), dtype=np.int64)

@@ -39,12 +39,14 @@ from dataprep.dedup.minhash_kernels import (
     signatures_and_shingles,
     sorted_pair_jaccard,
 )
+from dataprep.dedup.minhash_shuffle import fit_minhash_shuffled
 from dataprep.errors import ConfigError
 from dataprep.params import check_bool, check_choice, check_number, check_string
 from dataprep.registry import register
-from dataprep.sorted_runs import scratch_dir
-from dataprep.spill import Spill
+from dataprep.runners.base import ShuffleOps
 from dataprep.stage import DUP_CLUSTER, ROW_COLUMN, Selector
+from dataprep.storage.sorted_runs import scratch_dir
+from dataprep.storage.spill import Spill
 
 VERIFY_MODES = ("signature", "exact", "none")
 # Candidate pairs verified at once: at most PAIR_CHUNK (the gathered signatures: 2 x 32 MiB at
@@ -197,7 +199,7 @@ class MinHashDedup(Selector):
                 sig_file.remove()
                 shingle_file.remove()
         labels = lsh.component_labels(parent)
-        keep = _representatives(
+        keep = lsh.representatives(
             labels, _concat(priority_parts, np.float64) if self.keep_highest else None
         )
         in_cluster = np.bincount(labels, minlength=n)[labels] > 1
@@ -205,6 +207,16 @@ class MinHashDedup(Selector):
         self.clusters_ = int(np.unique(labels[in_cluster]).size)
         self._set_rejections(rows[rejected], np.zeros(rejected.sum(), np.int16), ["near_duplicate"])
         self._set_row_values(DUP_CLUSTER, rows[in_cluster], rows[keep[labels[in_cluster]]])
+
+    def fit_shuffled(self, ops: ShuffleOps) -> None:
+        """The fit on a distributed runner (dataprep.dedup.minhash_shuffle)."""
+        members, keep, labels = fit_minhash_shuffled(self, ops)
+        rejected = keep != members
+        self.clusters_ = int(np.unique(labels).size)
+        self._set_rejections(
+            members[rejected], np.zeros(rejected.sum(), np.int16), ["near_duplicate"]
+        )
+        self._set_row_values(DUP_CLUSTER, members, keep)
 
     def _join_verified(self, band_runs, sig_file, shingle_file, length_parts, n) -> np.ndarray:
         """Union-find parents of the ``n`` rows after joining every verified candidate pair;
@@ -241,21 +253,6 @@ def _concat(parts: list[np.ndarray], dtype, empty_shape=(0,)) -> np.ndarray:
     return (
         np.concatenate(parts).astype(dtype, copy=False) if parts else np.empty(empty_shape, dtype)
     )
-
-
-def _representatives(labels: np.ndarray, priority: np.ndarray | None) -> np.ndarray:
-    """For each component label (a position), the position of the member to keep."""
-    n = len(labels)
-    positions = np.arange(n)
-    if priority is None:
-        return labels.copy()  # labels are the smallest position, i.e. first in input order
-    # Highest priority first, then the earliest position; the first per label wins.
-    order = np.lexsort((positions, -priority, labels))
-    first = np.ones(n, dtype=bool)
-    first[1:] = labels[order][1:] != labels[order][:-1]
-    keep = np.empty(n, dtype=np.int64)
-    keep[labels[order][first]] = order[first]
-    return keep
 
 
 def _set_sizes(ends: np.ndarray, rows: np.ndarray) -> np.ndarray:

@@ -1,7 +1,8 @@
 """SemDeDup (Abbas et al. 2023): semantic deduplication of embeddings, implemented from the paper.
 
-1. Embed every alive row (normalized vectors; the shared on-disk cache of ``dataprep.embed``),
-   or read vectors from ``embedding_column``.
+1. Embed every alive row (normalized vectors; the shared on-disk cache of
+   ``dataprep.embed.encoder``), or read vectors from a column: the run's encoder settings
+   (the recipe's ``embedding:`` mapping, see ``dataprep.embed.settings``) say which.
 2. k-means with ``num_clusters`` clusters on the normalized vectors, fitted on a seeded sample
    of at most ``kmeans_sample`` rows; every row is then assigned to its nearest centroid.
 3. Within each cluster, rank the members by distance to the centroid: ``keep: hard`` ranks the
@@ -26,26 +27,16 @@ from collections.abc import Iterable
 import numpy as np
 import pyarrow as pa
 
-from dataprep.embed_input import EmbeddingInput
+from dataprep.dedup.kmeans import assign, kmeans_fit
+from dataprep.dedup.semantic_shuffle import fit_semantic_shuffled
+from dataprep.embed.input import EmbeddingInput
 from dataprep.params import check_choice, check_number
 from dataprep.registry import register
+from dataprep.runners.base import ShuffleOps
 from dataprep.stage import Selector
 
 KEEP_ORDERS = ("hard", "easy", "random")
 CLUSTER_COLUMN = "dp_semantic_cluster"
-
-
-def kmeans_fit(vectors: np.ndarray, num_clusters: int, sample: int, seed: int) -> np.ndarray:
-    """Centroids (normalized) of k-means on a seeded sample of the rows."""
-    from sklearn.cluster import KMeans
-
-    rng = np.random.default_rng(seed)
-    if len(vectors) > sample:
-        vectors = vectors[np.sort(rng.choice(len(vectors), sample, replace=False))]
-    k = max(1, min(num_clusters, len(vectors)))
-    model = KMeans(n_clusters=k, n_init=1, random_state=seed).fit(np.asarray(vectors, np.float32))
-    centroids = model.cluster_centers_.astype(np.float32)
-    return centroids / np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-12)
 
 
 def duplicates_in_cluster(vectors: np.ndarray, eps: float, block_rows: int) -> np.ndarray:
@@ -73,16 +64,16 @@ class SemanticDedup(EmbeddingInput, Selector):
         default), 'easy' (nearest) or 'random'.
     max_cluster_size: members compared all-to-all before the windowed fallback (default 50,000).
     block_rows: rows per similarity block (default 1,024).
-    embedding_column: read vectors from this list<float> column instead of embedding the text
-        (default null: embed with ``model``).
-    model / device / batch_size / max_seq_length / cache_dir: the encoder's settings (see
-        ``dataprep.embed.Encoder``; defaults: bundled all-MiniLM-L6-v2, auto, 64, 256, the
-        default cache).
     seed: seed of the k-means sample and of 'random' ranking (default 0).
+
+    Vectors come from the run's encoder settings (``RunContext.encoder``: model, device,
+    batch size, ..., or a list<float> ``column``), shared by every embedding stage.
     """
 
     name = "semantic_dedup"
-    version = 2  # 2: the random ranking is seeded per cluster
+    # 2: the random ranking is seeded per cluster; 3: the encoder settings moved to the run's
+    # ``embedding:`` (no model/device/... parameters)
+    version = 3
 
     def __init__(
         self,
@@ -93,12 +84,6 @@ class SemanticDedup(EmbeddingInput, Selector):
         keep: str = "hard",
         max_cluster_size: int = 50_000,
         block_rows: int = 1024,
-        embedding_column: str | None = None,
-        model: str | None = None,
-        device: str = "auto",
-        batch_size: int = 64,
-        max_seq_length: int = 256,
-        cache_dir: str | None = None,
         seed: int = 0,
     ) -> None:
         self.eps = eps
@@ -107,12 +92,6 @@ class SemanticDedup(EmbeddingInput, Selector):
         self.keep = keep
         self.max_cluster_size = max_cluster_size
         self.block_rows = block_rows
-        self.embedding_column = embedding_column
-        self.model = model
-        self.device = device
-        self.batch_size = batch_size
-        self.max_seq_length = max_seq_length
-        self.cache_dir = cache_dir
         self.seed = seed
 
     def check_params(self) -> None:
@@ -122,35 +101,52 @@ class SemanticDedup(EmbeddingInput, Selector):
         check_choice(self.name, "keep", self.keep, KEEP_ORDERS)
         check_number(self.name, "max_cluster_size", self.max_cluster_size, low=2, integer=True)
         check_number(self.name, "block_rows", self.block_rows, low=1, integer=True)
-        self.check_embedding_params()
         check_number(self.name, "seed", self.seed, low=0, integer=True)
 
     def output_columns(self) -> dict[str, pa.DataType]:
         return {CLUSTER_COLUMN: pa.int64()}
 
-    def fit(self, states: Iterable[tuple[np.ndarray, np.ndarray]]) -> None:
-        rows, vectors, spill = self.collect_vectors(states)
-        if len(rows) == 0:
-            self._set_rejections(rows, np.empty(0, np.int16), ["semantic_duplicate"])
-            self._set_row_values(CLUSTER_COLUMN, rows, rows)
-            return
-        centroids = kmeans_fit(vectors, self.num_clusters, self.kmeans_sample, self.seed)
-        labels, similarity = _assign(vectors, centroids)
-        dropped = np.zeros(len(rows), dtype=bool)
-        for cluster in range(len(centroids)):
-            members = np.flatnonzero(labels == cluster)
-            if len(members) < 2:
-                continue
-            order = rank_members(self, members, similarity[members], cluster)
-            dropped[order] = self._cluster_duplicates(vectors, order, cluster)
-        spill.remove()
-        self.centroids_ = centroids
+    def fit_shuffled(self, ops: ShuffleOps) -> None:
+        """The fit on a distributed runner (dataprep.dedup.semantic_shuffle)."""
+        rows, labels, dropped, centroids = fit_semantic_shuffled(self, ops)
+        if centroids is not None:
+            self.centroids_ = centroids
+        self.set_clusters(rows, labels, dropped)
+
+    def set_clusters(self, rows: np.ndarray, labels: np.ndarray, dropped: np.ndarray) -> None:
+        """Learn each row's cluster and the dropped rows."""
         self._set_rejections(
             rows[dropped], np.zeros(dropped.sum(), np.int16), ["semantic_duplicate"]
         )
         self._set_row_values(CLUSTER_COLUMN, rows, labels.astype(np.int64))
 
-    def _cluster_duplicates(self, vectors: np.ndarray, order: np.ndarray, cluster: int):
+    def fit(self, states: Iterable[tuple[np.ndarray, np.ndarray]]) -> None:
+        rows, vectors, spill = self.collect_vectors(states)
+        if len(rows) == 0:
+            self.set_clusters(rows, rows, np.zeros(0, bool))
+            return
+        centroids = kmeans_fit(vectors, self.num_clusters, self.kmeans_sample, self.seed)
+        labels, similarity = assign(vectors, centroids)
+        dropped = np.zeros(len(rows), dtype=bool)
+        for cluster in range(len(centroids)):
+            members = np.flatnonzero(labels == cluster)
+            order, flags = self.judge_cluster(vectors, members, similarity[members], cluster)
+            dropped[order] = flags
+        spill.remove()
+        self.centroids_ = centroids
+        self.set_clusters(rows, labels, dropped)
+
+    def judge_cluster(self, vectors, members: np.ndarray, similarity: np.ndarray, cluster: int):
+        """(``members`` in rank order, their dropped flags) for one cluster; ``members`` are
+        positions in ``vectors`` in row order, ``similarity`` their cosine to the centroid."""
+        if len(members) < 2:
+            return members, np.zeros(len(members), bool)
+        order = rank_members(self, members, similarity, cluster)
+        return order, self.cluster_duplicates(vectors, order, cluster)
+
+    def cluster_duplicates(self, vectors: np.ndarray, order: np.ndarray, cluster: int):
+        """Dropped flags of the members ``order`` (positions in ``vectors``, in rank order) of
+        ``cluster``."""
         size = self.max_cluster_size
         if len(order) > size:
             warnings.warn(
@@ -178,14 +174,3 @@ def rank_members(stage, members: np.ndarray, similarity: np.ndarray, cluster: in
     if stage.keep == "easy":
         return members[np.lexsort((members, -similarity))]
     return np.random.default_rng([stage.seed, cluster]).permutation(members)
-
-
-def _assign(vectors: np.ndarray, centroids: np.ndarray, chunk: int = 65536):
-    """(nearest centroid, cosine similarity to it) of every row, in chunks."""
-    labels = np.empty(len(vectors), dtype=np.int64)
-    similarity = np.empty(len(vectors), dtype=np.float32)
-    for start in range(0, len(vectors), chunk):
-        sims = np.asarray(vectors[start : start + chunk], np.float32) @ centroids.T
-        labels[start : start + chunk] = sims.argmax(axis=1)
-        similarity[start : start + chunk] = sims.max(axis=1)
-    return labels, similarity

@@ -87,6 +87,15 @@ class ShardedWriter:
             if consumed is not None and self.on_shard is not None:
                 self.on_shard(self._parts[-1], consumed)
 
+    def finish_part(self) -> None:
+        """Close the open part (if any), so every row written so far is in a complete part."""
+        self._close_part()
+
+    @property
+    def parts(self) -> list[dict]:
+        """The parts written so far: ``[{"part": file name, "rows": n}]``."""
+        return [dict(part) for part in self._parts]
+
     def write(self, batch: pa.RecordBatch) -> None:
         """Append a batch (its schema must equal the writer's)."""
         if not batch.schema.equals(self.schema):
@@ -149,3 +158,29 @@ class ShardedWriter:
         (self.directory / "dataset_info.json").write_text(
             json.dumps(info, indent=2, sort_keys=True)
         )
+
+
+def write_pieces(
+    batch: pa.RecordBatch,
+    folder: Path,
+    first_row: int,
+    *,
+    max_shard_bytes: int = DEFAULT_MAX_SHARD_BYTES,
+    shard_format: str = "stream",
+) -> list[dict]:
+    """Part files of at most about ``max_shard_bytes`` for ``batch``, written by a worker that
+    owns rows from ``first_row`` on (the name orders the parts of all workers by input order):
+    ``[{"part": file name, "rows": n}]``, for ``ShardedWriter.restore`` on the driver."""
+    if batch.num_rows == 0:
+        return []
+    step = max(1, max_shard_bytes // max(1, batch.nbytes // batch.num_rows))
+    parts = []
+    for number, start in enumerate(range(0, batch.num_rows, step)):
+        piece = batch.slice(start, step)
+        name = f"part-r{first_row:012d}-{number:04d}.arrow"
+        with pa.OSFile(str(Path(folder) / name), "wb") as sink:
+            new = pa.ipc.new_stream if shard_format == "stream" else pa.ipc.new_file
+            with new(sink, batch.schema) as writer:
+                writer.write_batch(piece)
+        parts.append({"part": name, "rows": piece.num_rows})
+    return parts

@@ -25,14 +25,9 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from dataprep.runners.base import partition_of
+
 MAX_ROUNDS = 200
-_MIX = np.uint64(0x9E3779B97F4A7C15)
-
-
-def partition_of(keys: np.ndarray, partitions: int) -> np.ndarray:
-    """Partition (int64 in [0, partitions)) of each integer key, after a multiplicative mix."""
-    mixed = np.asarray(keys).astype(np.uint64) * _MIX
-    return ((mixed >> np.uint64(17)) % np.uint64(partitions)).astype(np.int64)
 
 
 def by_partition(data, function, fn_args: tuple = ()):

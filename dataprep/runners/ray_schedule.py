@@ -24,26 +24,26 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from dataprep.errors import InputError
-from dataprep.io.writer import ShardedWriter
-from dataprep.runners.ray_fits import collect
+from dataprep.io.writer import ShardedWriter, write_pieces
+from dataprep.output import conform
 from dataprep.runners.ray_graph import attach
-from dataprep.runners.ray_pipeline import _as_batch, _write_parts
+from dataprep.runners.ray_ops import as_batch, column_values
 from dataprep.runners.ray_read import read_corpus
 from dataprep.runners.ray_session import RaySession
-from dataprep.schedule.curriculum import DifficultyOrder, PlanDrawer
-from dataprep.schedule.plan_report import PlanReport
-from dataprep.schedule.run import (
+from dataprep.schedule.curriculum import PlanDrawer
+from dataprep.schedule.plan_output import (
     BUCKET_COLUMN,
     COMPETENCE_COLUMN,
     MISSING_DIFFICULTY,
     STEP_COLUMN,
     ScheduleResult,
-    _difficulty_values,
-    output_schemas,
+    check_schedulable,
+    difficulty_values,
+    plan_for,
+    schedule_schemas,
 )
+from dataprep.schedule.plan_report import PlanReport
 from dataprep.stage import REJECT_REASON, REJECT_STAGE, ROW_COLUMN
-from dataprep.write_pass import conform
 
 POSITION = "_dp_position"
 PLAN_CHUNK = 1 << 22  # plan entries per chunk put into the object store (about 100 MB)
@@ -51,7 +51,7 @@ PLAN_CHUNK = 1 << 22  # plan entries per chunk put into the object store (about 
 
 def _verdicts(batch: pa.RecordBatch, column: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(values, schedulable mask, bad input mask) of a block."""
-    values = _difficulty_values(batch, column)
+    values = difficulty_values(batch, column)
     bad_input = np.zeros(batch.num_rows, bool)
     if REJECT_STAGE in batch.schema.names:
         bad_input = pc.is_valid(batch.column(REJECT_STAGE)).to_numpy(zero_copy_only=False)
@@ -59,7 +59,7 @@ def _verdicts(batch: pa.RecordBatch, column: str) -> tuple[np.ndarray, np.ndarra
 
 
 def _write_rejected(table: pa.Table, column: str, settings: dict) -> pa.Table:
-    batch = _as_batch(table)
+    batch = as_batch(table)
     _, ok, bad_input = _verdicts(batch, column)
     missing = ~ok & ~bad_input
     if REJECT_STAGE not in batch.schema.names:
@@ -71,7 +71,7 @@ def _write_rejected(table: pa.Table, column: str, settings: dict) -> pa.Table:
     batch = batch.set_column(batch.schema.get_field_index(REJECT_REASON), REJECT_REASON, reasons)
     rejected = conform(batch.filter(pa.array(~ok)), settings["schema"])
     first_row = int(batch.column(ROW_COLUMN)[0].as_py()) if batch.num_rows else -1
-    parts = _write_parts(rejected, settings, Path(settings["folder"]), first_row)
+    parts = write_pieces(rejected, Path(settings["folder"]), first_row, **settings["options"])
     counts = Counter(rejected.column(REJECT_REASON).to_pylist())
     return pa.table(
         {
@@ -83,14 +83,14 @@ def _write_rejected(table: pa.Table, column: str, settings: dict) -> pa.Table:
 
 
 def _schedulable(table: pa.Table, column: str) -> pa.Table:
-    batch = _as_batch(table)
+    batch = as_batch(table)
     values, ok, _ = _verdicts(batch, column)
     return pa.table({"row": batch.column(ROW_COLUMN).to_numpy()[ok], "value": values[ok]})
 
 
 def _plan_rows(table: pa.Table, kept_rows, schema: pa.Schema) -> pa.Table:
     """The schedulable rows of a block, keyed by their index among all schedulable rows."""
-    batch = _as_batch(table)
+    batch = as_batch(table)
     rows = batch.column(ROW_COLUMN).to_numpy()
     where = np.searchsorted(kept_rows, rows)
     found = (where < len(kept_rows)) & (kept_rows[np.minimum(where, len(kept_rows) - 1)] == rows)
@@ -100,10 +100,10 @@ def _plan_rows(table: pa.Table, kept_rows, schema: pa.Schema) -> pa.Table:
 
 def _write_plan_block(table: pa.Table, settings: dict) -> pa.Table:
     table = table.sort_by(POSITION)
-    batch = _as_batch(table)
+    batch = as_batch(table)
     first = int(batch.column(POSITION)[0].as_py()) if batch.num_rows else -1
     part = conform(batch, settings["schema"])
-    parts = _write_parts(part, settings, Path(settings["folder"]), first)
+    parts = write_pieces(part, Path(settings["folder"]), first, **settings["options"])
     return pa.table({"parts": [pickle.dumps(parts)]})
 
 
@@ -112,60 +112,51 @@ def _finish(writer: ShardedWriter, parts: list[dict]) -> list[dict]:
     return writer.close()
 
 
-def schedule_on_ray(run, corpus, tmp_dir: Path) -> ScheduleResult:
-    """ScheduleRun ``run`` on Ray; writes its output into ``tmp_dir``."""
+def schedule_on_ray(run, corpus, tmp_dir: Path, session: RaySession) -> ScheduleResult:
+    """ScheduleRun ``run`` on Ray (``session``); writes its output into ``tmp_dir``."""
 
     curriculum = run.curriculum
     column = curriculum.difficulty_column
-    options = {"max_shard_bytes": run.max_shard_bytes, "shard_format": run.shard_format}
-    kept_schema, rejected_schema = output_schemas(corpus)
+    options = {
+        "max_shard_bytes": run.settings.max_shard_bytes,
+        "shard_format": run.settings.shard_format,
+    }
+    kept_schema, rejected_schema = schedule_schemas(corpus)
     rejected = ShardedWriter(tmp_dir / "rejected", rejected_schema, **options)
     kept = ShardedWriter(tmp_dir / "data", kept_schema, **options)
-    with RaySession(run.ray_address, run.ray_cpus, run.progress) as session:
-        data = read_corpus(corpus, session)
-        settings = {**options, "folder": str(tmp_dir / "rejected"), "schema": rejected_schema}
-        rows_in, reasons, parts = 0, Counter(), []
-        written = data.map_batches(
-            _write_rejected, fn_args=(column, settings), batch_format="pyarrow", batch_size=None
-        )
-        for row in written.iter_rows():
-            rows_in += row["rows"]
-            parts += pickle.loads(row["parts"])
-            reasons.update(pickle.loads(row["reasons"]))
-        rejected_shards = _finish(rejected, parts)
-        found = collect(
-            data.map_batches(_schedulable, fn_args=(column,), batch_format="pyarrow"),
-            ["row", "value"],
-        )
-        values = found["value"]
-        if len(values) == 0:
-            raise InputError(
-                f"no row has a finite {column!r}; nothing to schedule "
-                f"({rows_in:,} rows read, all rejected)"
-            )
-        difficulty = DifficultyOrder.from_values(
-            values,
-            descending=curriculum.order == "descending",
-            num_buckets=curriculum.num_buckets,
-            seed=curriculum.seed,
-        )
-        drawer = PlanDrawer(curriculum, difficulty)
-        report = PlanReport(curriculum, difficulty, values, drawer.steps)
-        plan = _plan_dataset(drawer, difficulty, report, curriculum.batch_size)
-        row_schema = corpus.output_schema
-        rows = data.map_batches(
-            _plan_rows, fn_args=(found["row"], row_schema), batch_format="pyarrow", batch_size=None
-        )
-        row_columns = {name: name for name in row_schema.names}
-        joined = attach(plan, "_dp_kept", rows, "_dp_kept", row_columns, session.partitions)
-        ordered = joined.sort(POSITION)
-        settings = {**options, "folder": str(tmp_dir / "data"), "schema": kept_schema}
-        parts = []
-        for row in ordered.map_batches(
-            _write_plan_block, fn_args=(settings,), batch_format="pyarrow", batch_size=None
-        ).iter_rows():
-            parts += pickle.loads(row["parts"])
-        kept_shards = _finish(kept, parts)
+    data = read_corpus(corpus, session)
+    settings = {"options": options, "folder": str(tmp_dir / "rejected"), "schema": rejected_schema}
+    rows_in, reasons, parts = 0, Counter(), []
+    written = data.map_batches(
+        _write_rejected, fn_args=(column, settings), batch_format="pyarrow", batch_size=None
+    )
+    for row in written.iter_rows():
+        rows_in += row["rows"]
+        parts += pickle.loads(row["parts"])
+        reasons.update(pickle.loads(row["reasons"]))
+    rejected_shards = _finish(rejected, parts)
+    found = _collect(
+        data.map_batches(_schedulable, fn_args=(column,), batch_format="pyarrow"),
+        ["row", "value"],
+    )
+    values = found["value"]
+    check_schedulable(values, column, rows_in)
+    difficulty, drawer, report = plan_for(curriculum, values)
+    plan = _plan_dataset(drawer, difficulty, report, curriculum.batch_size)
+    row_schema = corpus.output_schema
+    rows = data.map_batches(
+        _plan_rows, fn_args=(found["row"], row_schema), batch_format="pyarrow", batch_size=None
+    )
+    row_columns = {name: name for name in row_schema.names}
+    joined = attach(plan, "_dp_kept", rows, "_dp_kept", row_columns, session.partitions)
+    ordered = joined.sort(POSITION)
+    settings = {"options": options, "folder": str(tmp_dir / "data"), "schema": kept_schema}
+    parts = []
+    for row in ordered.map_batches(
+        _write_plan_block, fn_args=(settings,), batch_format="pyarrow", batch_size=None
+    ).iter_rows():
+        parts += pickle.loads(row["parts"])
+    kept_shards = _finish(kept, parts)
     result = ScheduleResult(
         tmp_dir, rows_in, len(values), rejected.rows, drawer.samples, drawer.steps
     )
@@ -200,3 +191,11 @@ def _plan_dataset(drawer: PlanDrawer, difficulty, report: PlanReport, batch_size
         )
         position += len(rows)
     return ray.data.from_arrow_refs(tables)
+
+
+def _collect(data, columns: list[str]) -> dict[str, np.ndarray]:
+    parts = {name: [] for name in columns}
+    for batch in data.iter_batches(batch_size=None, batch_format="pyarrow"):
+        for name in columns:
+            parts[name].append(column_values(batch.column(name)))
+    return {name: np.concatenate(values) for name, values in parts.items()}

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from dataprep.errors import ConfigError
 
 RAY_PIP_LINE = 'pip install "dataprep[ray]"'
-RUNNERS = ("local", "ray")
 
 
 def require_ray() -> None:
@@ -24,18 +23,6 @@ def require_ray() -> None:
     for module in ("ray",):
         if importlib.util.find_spec(module) is None:
             raise ConfigError(f"--runner ray needs the {module!r} package: {RAY_PIP_LINE}")
-
-
-def check_runner(runner: str, ray_address: str | None, ray_cpus: int | None) -> None:
-    """Raise ConfigError for an unknown runner or Ray options given to the local runner."""
-    if runner not in RUNNERS:
-        raise ConfigError(f"runner must be one of {', '.join(RUNNERS)}. Got {runner!r} instead.")
-    if runner == "local" and (ray_address is not None or ray_cpus is not None):
-        raise ConfigError("--ray-address and --ray-cpus need --runner ray")
-    if ray_cpus is not None and (not isinstance(ray_cpus, int) or ray_cpus < 1):
-        raise ConfigError(f"ray_cpus must be a positive integer. Got {ray_cpus!r} instead.")
-    if runner == "ray":
-        require_ray()
 
 
 @dataclass

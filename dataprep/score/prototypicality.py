@@ -15,8 +15,8 @@ from collections.abc import Iterable
 import numpy as np
 import pyarrow as pa
 
-from dataprep.dedup.semantic import kmeans_fit
-from dataprep.embed_input import EmbeddingInput
+from dataprep.dedup.kmeans import kmeans_fit
+from dataprep.embed.input import EmbeddingInput
 from dataprep.params import check_number
 from dataprep.registry import register
 from dataprep.stage import Scorer
@@ -29,12 +29,13 @@ class PrototypicalityScorer(EmbeddingInput, Scorer):
     num_clusters: k-means clusters (default 100; fewer when there are fewer rows).
     kmeans_sample: rows k-means is fitted on (default 100,000).
     seed: seed of the sample and of k-means (default 0).
-    embedding_column / model / device / batch_size / max_seq_length / cache_dir: where vectors
-        come from (see ``dataprep.embed_input``; default: the bundled all-MiniLM-L6-v2).
+
+    Vectors come from the run's encoder settings (``RunContext.encoder``, the recipe's
+    ``embedding:``; see ``dataprep.embed.settings``), shared by every embedding stage.
     """
 
     name = "prototypicality"
-    version = 1
+    version = 2  # 2: the encoder settings moved to the run's ``embedding:``
     needs_fit = True
 
     def __init__(
@@ -43,28 +44,15 @@ class PrototypicalityScorer(EmbeddingInput, Scorer):
         num_clusters: int = 100,
         kmeans_sample: int = 100_000,
         seed: int = 0,
-        embedding_column: str | None = None,
-        model: str | None = None,
-        device: str = "auto",
-        batch_size: int = 64,
-        max_seq_length: int = 256,
-        cache_dir: str | None = None,
     ) -> None:
         self.num_clusters = num_clusters
         self.kmeans_sample = kmeans_sample
         self.seed = seed
-        self.embedding_column = embedding_column
-        self.model = model
-        self.device = device
-        self.batch_size = batch_size
-        self.max_seq_length = max_seq_length
-        self.cache_dir = cache_dir
 
     def check_params(self) -> None:
         check_number(self.name, "num_clusters", self.num_clusters, low=1, integer=True)
         check_number(self.name, "kmeans_sample", self.kmeans_sample, low=1, integer=True)
         check_number(self.name, "seed", self.seed, low=0, integer=True)
-        self.check_embedding_params()
 
     def fit(self, states: Iterable[tuple[np.ndarray, np.ndarray]]) -> None:
         rows, vectors, spill = self.collect_vectors(states)

@@ -97,9 +97,9 @@ from dataprep.io.readers import open_corpus
 from dataprep.params import check_bool, check_number, check_string
 from dataprep.registry import register
 from dataprep.select.base import NOT_SELECTED, CoresetSelector, FractionOrBudget
-from dataprep.sorted_runs import scratch_dir
-from dataprep.spill import Spill
 from dataprep.stage import REJECT_STAGE, ROW_COLUMN, text_values
+from dataprep.storage.sorted_runs import scratch_dir
+from dataprep.storage.spill import Spill
 
 WORDPUNCT = re.compile(r"\w+|[^\w\s]+")  # nltk.tokenize.WordPunctTokenizer
 EPSILON = 1e-8  # the reference's log(p + 1e-8)

@@ -1,12 +1,12 @@
 """Coreset selection on embeddings: k-center greedy, facility location, inverse-density
 sampling, prototypes and D4.
 
-Every method reads normalized vectors like ``semantic_dedup`` (``embedding_column`` or the
-bundled sentence-transformers model with its on-disk cache), spills them to the run's work
-folder (4 x dim bytes per row) and keeps exactly ``budget`` rows; the others are rejected with
-``not_in_coreset`` (``d4`` also uses ``semantic_duplicate``). Similarity is the dot product of
-normalized vectors (cosine); distance is 1 - similarity. n = alive rows, d = dimensions,
-b = rows kept.
+Every method reads normalized vectors like ``semantic_dedup`` (from the run's encoder
+settings, the recipe's ``embedding:``: a list<float> column or a sentence-transformers model
+with its on-disk cache), spills them to the run's work folder (4 x dim bytes per row) and
+keeps exactly ``budget`` rows; the others are rejected with ``not_in_coreset`` (``d4`` also
+uses ``semantic_duplicate``). Similarity is the dot product of normalized vectors (cosine);
+distance is 1 - similarity. n = alive rows, d = dimensions, b = rows kept.
 
 - ``kcenter_greedy`` (Sener & Savarese 2018, "Active Learning for Convolutional Neural Networks:
   A Core-Set Approach"): start from a seeded random row (``start: random``) or the first row
@@ -45,10 +45,10 @@ Parameters (defaults):
   keep (prototypes, d4): 'hard' (far from the centroid, default) or 'easy'.
   eps / max_cluster_size (d4): SemDeDup's margin (default 0.07) and window (default 50,000).
   block_rows: rows per similarity block (default 1,024).
-  embedding_column / model / device / batch_size / max_seq_length / cache_dir: where vectors
-      come from, as for ``semantic_dedup`` (defaults: null, bundled model, auto, 64, 256, the
-      default cache).
   seed: seed of every random choice (default 0).
+
+Where vectors come from is not a stage parameter: it is the run's encoder settings
+(``RunContext.encoder``, see ``dataprep.embed.settings``), shared by every embedding stage.
 """
 
 from __future__ import annotations
@@ -57,8 +57,9 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from dataprep.dedup.semantic import SemanticDedup, _assign, kmeans_fit
-from dataprep.embed_input import EmbeddingInput
+from dataprep.dedup.kmeans import assign, kmeans_fit
+from dataprep.dedup.semantic import SemanticDedup
+from dataprep.embed.input import EmbeddingInput
 from dataprep.params import check_choice, check_number
 from dataprep.registry import register
 from dataprep.select.base import CoresetSelector, budget_rows
@@ -71,7 +72,6 @@ from dataprep.select.graph import (
     knn_graph,
     weighted_sample,
 )
-from dataprep.stage import RunContext
 
 
 class _EmbeddingCoreset(EmbeddingInput, CoresetSelector):
@@ -83,7 +83,6 @@ class _EmbeddingCoreset(EmbeddingInput, CoresetSelector):
     def _check_common(self) -> None:
         self.check_budget()
         check_number(self.name, "block_rows", self.block_rows, low=1, integer=True)
-        self.check_embedding_params()
         check_number(self.name, "seed", self.seed, low=0, integer=True)
 
     def fit(self, states: Iterable[tuple[np.ndarray, np.ndarray]]) -> None:
@@ -104,7 +103,7 @@ class KCenterGreedy(_EmbeddingCoreset):
     """Greedy k-center: repeatedly keep the row farthest from those kept so far."""
 
     name = "kcenter_greedy"
-    version = 1
+    version = 2  # 2: the encoder settings moved to the run's ``embedding:``
 
     def __init__(
         self,
@@ -112,18 +111,10 @@ class KCenterGreedy(_EmbeddingCoreset):
         budget: float | int = 0.1,
         start: str = "random",
         block_rows: int = 1024,
-        embedding_column: str | None = None,
-        model: str | None = None,
-        device: str = "auto",
-        batch_size: int = 64,
-        max_seq_length: int = 256,
-        cache_dir: str | None = None,
         seed: int = 0,
     ) -> None:
         self.budget, self.start, self.block_rows = budget, start, block_rows
-        self.embedding_column, self.model, self.device = embedding_column, model, device
-        self.batch_size, self.max_seq_length = batch_size, max_seq_length
-        self.cache_dir, self.seed = cache_dir, seed
+        self.seed = seed
 
     def check_params(self) -> None:
         self._check_common()
@@ -143,7 +134,7 @@ class FacilityLocation(_EmbeddingCoreset):
     """Lazy greedy facility location on a sparse kNN similarity graph."""
 
     name = "facility_location"
-    version = 1
+    version = 2  # 2: the encoder settings moved to the run's ``embedding:``
 
     def __init__(
         self,
@@ -151,18 +142,10 @@ class FacilityLocation(_EmbeddingCoreset):
         budget: float | int = 0.1,
         knn: int = 20,
         block_rows: int = 1024,
-        embedding_column: str | None = None,
-        model: str | None = None,
-        device: str = "auto",
-        batch_size: int = 64,
-        max_seq_length: int = 256,
-        cache_dir: str | None = None,
         seed: int = 0,
     ) -> None:
         self.budget, self.knn, self.block_rows = budget, knn, block_rows
-        self.embedding_column, self.model, self.device = embedding_column, model, device
-        self.batch_size, self.max_seq_length = batch_size, max_seq_length
-        self.cache_dir, self.seed = cache_dir, seed
+        self.seed = seed
 
     def check_params(self) -> None:
         self._check_common()
@@ -180,7 +163,7 @@ class DensitySample(_EmbeddingCoreset):
     """Inverse-density weighted sampling (kNN kernel density, Efraimidis–Spirakis keys)."""
 
     name = "density"
-    version = 1
+    version = 2  # 2: the encoder settings moved to the run's ``embedding:``
 
     def __init__(
         self,
@@ -189,18 +172,10 @@ class DensitySample(_EmbeddingCoreset):
         knn: int = 20,
         bandwidth: float | None = None,
         block_rows: int = 1024,
-        embedding_column: str | None = None,
-        model: str | None = None,
-        device: str = "auto",
-        batch_size: int = 64,
-        max_seq_length: int = 256,
-        cache_dir: str | None = None,
         seed: int = 0,
     ) -> None:
         self.budget, self.knn, self.bandwidth, self.block_rows = budget, knn, bandwidth, block_rows
-        self.embedding_column, self.model, self.device = embedding_column, model, device
-        self.batch_size, self.max_seq_length = batch_size, max_seq_length
-        self.cache_dir, self.seed = cache_dir, seed
+        self.seed = seed
 
     def check_params(self) -> None:
         self._check_common()
@@ -218,7 +193,7 @@ class Prototypes(_EmbeddingCoreset):
     """Keep the rows farthest from (hard) or nearest to (easy) their k-means centroid."""
 
     name = "prototypes"
-    version = 1
+    version = 2  # 2: the encoder settings moved to the run's ``embedding:``
 
     def __init__(
         self,
@@ -228,19 +203,11 @@ class Prototypes(_EmbeddingCoreset):
         kmeans_sample: int = 100_000,
         keep: str = "hard",
         block_rows: int = 1024,
-        embedding_column: str | None = None,
-        model: str | None = None,
-        device: str = "auto",
-        batch_size: int = 64,
-        max_seq_length: int = 256,
-        cache_dir: str | None = None,
         seed: int = 0,
     ) -> None:
         self.budget, self.num_clusters, self.kmeans_sample = budget, num_clusters, kmeans_sample
         self.keep, self.block_rows = keep, block_rows
-        self.embedding_column, self.model, self.device = embedding_column, model, device
-        self.batch_size, self.max_seq_length = batch_size, max_seq_length
-        self.cache_dir, self.seed = cache_dir, seed
+        self.seed = seed
 
     def check_params(self) -> None:
         self._check_common()
@@ -250,7 +217,7 @@ class Prototypes(_EmbeddingCoreset):
 
     def _choose(self, rows: np.ndarray, vectors: np.ndarray, k: int) -> None:
         centroids = kmeans_fit(vectors, self.num_clusters, self.kmeans_sample, self.seed)
-        _, similarity = _assign(vectors, centroids, chunk=self.block_rows)
+        _, similarity = assign(vectors, centroids, chunk=self.block_rows)
         self._keep(rows, hardness_order(1.0 - similarity, self.keep)[:k])
 
 
@@ -259,7 +226,7 @@ class D4(Prototypes):
     """SemDeDup, then prototypes on the survivors (Tirumala et al. 2023)."""
 
     name = "d4"
-    version = 1
+    version = 2  # 2: the encoder settings moved to the run's ``embedding:``
 
     def __init__(
         self,
@@ -271,20 +238,12 @@ class D4(Prototypes):
         keep: str = "hard",
         max_cluster_size: int = 50_000,
         block_rows: int = 1024,
-        embedding_column: str | None = None,
-        model: str | None = None,
-        device: str = "auto",
-        batch_size: int = 64,
-        max_seq_length: int = 256,
-        cache_dir: str | None = None,
         seed: int = 0,
     ) -> None:
         self.budget, self.eps, self.num_clusters = budget, eps, num_clusters
         self.kmeans_sample, self.keep, self.max_cluster_size = kmeans_sample, keep, max_cluster_size
         self.block_rows = block_rows
-        self.embedding_column, self.model, self.device = embedding_column, model, device
-        self.batch_size, self.max_seq_length = batch_size, max_seq_length
-        self.cache_dir, self.seed = cache_dir, seed
+        self.seed = seed
 
     def _dedup(self) -> SemanticDedup:
         return SemanticDedup(
@@ -294,7 +253,6 @@ class D4(Prototypes):
             keep=self.keep,
             max_cluster_size=self.max_cluster_size,
             block_rows=self.block_rows,
-            embedding_column=self.embedding_column,
             seed=self.seed,
         )
 
@@ -306,12 +264,12 @@ class D4(Prototypes):
 
     def _choose(self, rows: np.ndarray, vectors: np.ndarray, k: int) -> None:
         dedup = self._dedup()
-        dedup.bind(RunContext(work_dir=self.context.work_dir))
+        dedup.bind(self.context)
         dedup.fit([(rows, vectors)])
         duplicate = np.isin(rows, dedup.rejected_rows_)
         survivors = np.flatnonzero(~duplicate)
         centroids = kmeans_fit(vectors[survivors], self.num_clusters, self.kmeans_sample, self.seed)
-        _, similarity = _assign(vectors, centroids, chunk=self.block_rows)
+        _, similarity = assign(vectors, centroids, chunk=self.block_rows)
         chosen = hardness_order(1.0 - similarity, self.keep, first=~duplicate)[:k]
         self._keep(
             rows, chosen, duplicate.astype(np.int16), ["not_in_coreset", "semantic_duplicate"]

@@ -18,8 +18,9 @@ from dataprep.bench.train_arms import (
     read_pool,
     shuffled_epochs,
 )
+from dataprep.embed.settings import EncoderSettings
 from dataprep.errors import ConfigError
-from dataprep.schedule.arrow_rows import arrow_files
+from dataprep.sampling.arrow_rows import arrow_files
 
 SAMPLES, BATCH = 16, 4  # 4 steps of 4
 
@@ -262,8 +263,7 @@ def test_embedding_arms_keep_the_budget(builder):
         assert plan.unique == 50 and len(plan.rows) == SAMPLES, arm
         kept = builder.pool.positions(kept_ids(builder.folder(arm, 0)))
         assert set(plan.rows.tolist()) <= set(kept.tolist())
-    assert builder.embedding == {
-        "cache_dir": str(builder.work / "embeddings"),
-        "max_seq_length": 64,
-    }
+    assert builder.encoder == EncoderSettings(
+        cache_dir=str(builder.work / "embeddings"), max_seq_length=64
+    )
     assert any((builder.work / "embeddings").iterdir())

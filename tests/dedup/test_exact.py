@@ -103,7 +103,7 @@ def test_tiny_sorted_runs_give_the_in_memory_result_on_ag_news_with_copies(monke
     the first-copy rule checked against a dictionary."""
     import numpy as np
 
-    from dataprep import sorted_runs
+    from dataprep.storage import sorted_runs
 
     texts = [r["text"] for r in read_jsonl_gz(shared_file("ag_news", "ag_news_test.jsonl.gz"))]
     copies = [t.upper() if i % 3 == 0 else "  " + t for i, t in enumerate(texts[::7])]

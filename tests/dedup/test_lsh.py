@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 from datasketch.lsh import _optimal_param
 
-from dataprep.dedup.lsh import candidate_pairs, connected_components, optimal_bands_rows
+from dataprep.dedup.lsh import connected_components, optimal_bands_rows
+from tests.dedup.lsh_reference import candidate_pairs
 
 
 @pytest.mark.parametrize("threshold", [0.5, 0.7, 0.8, 0.9])

@@ -3,9 +3,10 @@ import pyarrow as pa
 import pytest
 from conftest import read_jsonl_gz, shared_file
 
-from dataprep import sorted_runs
-from dataprep.dedup.lsh import ALL_PAIRS_BUCKET_LIMIT, candidate_pairs
+from dataprep.dedup.lsh import ALL_PAIRS_BUCKET_LIMIT
 from dataprep.dedup.lsh_runs import BandRuns, BucketStream
+from dataprep.storage import sorted_runs
+from tests.dedup.lsh_reference import candidate_pairs
 
 
 def out_of_core_pairs(tmp_path, band_keys: np.ndarray, run_rows: int, pieces: int = 1):

@@ -91,8 +91,8 @@ def test_tiny_sorted_runs_give_the_in_memory_result_on_codexglue(monkeypatch, ve
     verified in small chunks."""
     import numpy as np
 
-    from dataprep import sorted_runs
     from dataprep.dedup import minhash
+    from dataprep.storage import sorted_runs
 
     records = read_jsonl_gz(shared_file("codexglue_code", "code_refinement_small_test.jsonl.gz"))
     rows = [{"text": r["buggy"]} for r in records] + [{"text": r["fixed"]} for r in records]

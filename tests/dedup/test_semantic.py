@@ -3,6 +3,7 @@ import pytest
 from conftest import read_jsonl_gz, shared_file
 
 from dataprep.dedup.semantic import SemanticDedup, duplicates_in_cluster
+from dataprep.embed.settings import EncoderSettings
 from dataprep.errors import ConfigError
 from dataprep.testing import reasons_of, run_stage
 
@@ -54,8 +55,8 @@ def rows_with_vectors():
     ],
 )
 def test_keep_order_decides_which_member_survives(keep, expected):
-    stage = SemanticDedup(eps=0.01, num_clusters=3, keep=keep, embedding_column="vec")
-    out = run_stage(stage, rows_with_vectors())
+    stage = SemanticDedup(eps=0.01, num_clusters=3, keep=keep)
+    out = run_stage(stage, rows_with_vectors(), encoder=EncoderSettings(column="vec"))
     dropped = [r == "semantic_duplicate" for r in reasons_of(out)]
     clusters = out.column("dp_semantic_cluster").to_pylist()
     assert clusters[0] == clusters[1] == clusters[2] and clusters[3] == clusters[4]
@@ -79,8 +80,9 @@ def test_mrpc_paraphrase_partners_are_removed_far_more_than_other_rows(tmp_path)
         r for r in read_jsonl_gz(shared_file("mrpc", "mrpc_test.jsonl.gz")) if r["label"] == 1
     ][:300]
     texts = [r["text1"] for r in pairs] + [r["text2"] for r in pairs]
-    stage = SemanticDedup(eps=0.15, num_clusters=10, cache_dir=str(tmp_path))
-    out = run_stage(stage, [{"text": t} for t in texts])
+    stage = SemanticDedup(eps=0.15, num_clusters=10)
+    encoder = EncoderSettings(cache_dir=str(tmp_path))
+    out = run_stage(stage, [{"text": t} for t in texts], encoder=encoder)
     dropped = np.array([r is not None for r in reasons_of(out)])
     n = len(pairs)
     # A row removed while its partner stays is a paraphrase partner removed (measured: 45% of

@@ -89,14 +89,20 @@ def assert_same_rows(local: Path, ray: Path) -> None:
     assert local_stats == ray_stats
 
 
-def run_both(stages: list[dict], inputs: list[str], folder: Path):
+def run_both(stages: list[dict], inputs: list[str], folder: Path, encoder=None):
     """Run ``stages`` (recipe entries) with the local and the Ray runner into folder/local and
-    folder/ray; returns the Ray run's RunResult after checking both wrote the same rows."""
+    folder/ray, with the run's ``encoder`` settings (an EncoderSettings; default: the
+    defaults); returns the Ray run's RunResult after checking both wrote the same rows."""
     from dataprep.config import build_stages
+    from dataprep.embed.settings import EncoderSettings
     from dataprep.pipeline import Pipeline
+    from dataprep.settings import RunSettings
 
-    Pipeline(build_stages(stages)).run(inputs, folder / "local")
-    result = Pipeline(build_stages(stages), runner="ray").run(inputs, folder / "ray")
+    encoder = encoder or EncoderSettings()
+    local = Pipeline(build_stages(stages), settings=RunSettings(), encoder=encoder)
+    local.run(inputs, folder / "local")
+    ray = Pipeline(build_stages(stages), settings=RunSettings(runner="ray"), encoder=encoder)
+    result = ray.run(inputs, folder / "ray")
     assert_same_rows(folder / "local", folder / "ray")
     return result
 

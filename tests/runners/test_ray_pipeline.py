@@ -51,4 +51,4 @@ def test_resume_is_refused_on_ray(tmp_path, real_corpus):
         main, ["filter", real_corpus[0], "-o", str(tmp_path / "o"), "--runner", "ray", "--resume"]
     )
     assert result.exit_code == 1
-    assert "Error: --resume is only available with the local runner" in result.output
+    assert "Error: --resume is not available with the ray runner" in result.output

@@ -8,6 +8,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from dataprep.embed.settings import EncoderSettings
 from tests.runners.conftest import run_both
 
 pytestmark = pytest.mark.slow
@@ -30,6 +31,7 @@ def test_same_duplicates_as_local_on_given_vectors(ray_cluster, tmp_path, keep):
     pq.write_table(table.slice(0, 120), tmp_path / "a.parquet")
     pq.write_table(table.slice(120), tmp_path / "b.parquet")
     inputs = [str(tmp_path / "a.parquet"), str(tmp_path / "b.parquet")]
-    params = {"embedding_column": "emb", "num_clusters": 4, "kmeans_sample": 150, "eps": 0.05}
-    result = run_both([{"semantic_dedup": {**params, "keep": keep}}], inputs, tmp_path)
+    params = {"num_clusters": 4, "kmeans_sample": 150, "eps": 0.05}
+    stages = [{"semantic_dedup": {**params, "keep": keep}}]
+    result = run_both(stages, inputs, tmp_path, EncoderSettings(column="emb"))
     assert 50 <= result.rows_rejected <= 57  # 3 groups of 20: all but one of each, at most

@@ -10,19 +10,20 @@ from click.testing import CliRunner
 from dataprep.cli import main
 from dataprep.errors import ConfigError
 from dataprep.runners import ray_session
-from dataprep.runners.ray_session import check_runner
+from dataprep.runners.ray import RayRunner
+from dataprep.settings import RunSettings
 
 
 def test_unknown_runner():
-    with pytest.raises(ConfigError, match=r"runner must be one of local, ray\. Got 'spark'"):
-        check_runner("spark", None, None)
+    with pytest.raises(ConfigError, match=r"'runner' must be 'local' or 'ray'\. Got 'spark'"):
+        RunSettings(runner="spark").check()
 
 
 def test_ray_options_need_the_ray_runner():
     with pytest.raises(ConfigError, match="--ray-address and --ray-cpus need --runner ray"):
-        check_runner("local", "auto", None)
+        RunSettings(ray_address="auto").check()
     with pytest.raises(ConfigError, match="--ray-address and --ray-cpus need --runner ray"):
-        check_runner("local", None, 2)
+        RunSettings(ray_cpus=2).check()
 
 
 def test_missing_ray_names_the_pip_line(monkeypatch):
@@ -33,7 +34,7 @@ def test_missing_ray_names_the_pip_line(monkeypatch):
         lambda name, *a: None if name == "ray" else real(name, *a),
     )
     with pytest.raises(ConfigError) as error:
-        check_runner("ray", None, None)
+        RayRunner().check()
     assert str(error.value) == "--runner ray needs the 'ray' package: pip install \"dataprep[ray]\""
 
 

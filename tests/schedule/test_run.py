@@ -18,6 +18,7 @@ from dataprep.pipeline import Pipeline
 from dataprep.schedule.curriculum import PACINGS, Curriculum
 from dataprep.schedule.run import ScheduleRun
 from dataprep.score.text import LengthScorer
+from dataprep.settings import RunSettings
 
 
 def read_rows(folder: Path) -> pa.Table:
@@ -43,7 +44,9 @@ def test_rows_are_written_in_plan_order_with_step_bucket_and_competence(tmp_path
         ramp_steps=3,
         num_buckets=5,
     )
-    result = ScheduleRun(curriculum, batch_rows=3).run([str(source)], tmp_path / "out")
+    result = ScheduleRun(curriculum, settings=RunSettings(batch_rows=3)).run(
+        [str(source)], tmp_path / "out"
+    )
     assert (result.rows_in, result.rows_scheduled, result.rows_rejected) == (7, 5, 2)
     assert (result.samples, result.steps) == (10, 5)
 
@@ -103,7 +106,7 @@ def test_plan_longer_than_many_chunks_is_deterministic_and_bounded(tmp_path, mon
     curriculum = Curriculum(pacing="root", difficulty_column="hardness", batch_size=8, epochs=3)
     runs = []
     for name in ("a", "b"):
-        ScheduleRun(curriculum, batch_rows=37, max_shard_bytes=20_000).run(
+        ScheduleRun(curriculum, settings=RunSettings(batch_rows=37, max_shard_bytes=20_000)).run(
             [str(source)], tmp_path / name
         )
         runs.append(read_rows(tmp_path / name / "data"))
@@ -226,7 +229,9 @@ def test_bad_input_records_are_rejected_with_their_reason_in_reject_mode(tmp_pat
     curriculum = Curriculum(pacing="sorted", difficulty_column="hardness", batch_size=1, epochs=1)
     with pytest.raises(InputError, match="line 2"):
         ScheduleRun(curriculum).run([str(source)], tmp_path / "strict")
-    result = ScheduleRun(curriculum, on_error="reject").run([str(source)], tmp_path / "out")
+    result = ScheduleRun(curriculum, settings=RunSettings(on_error="reject")).run(
+        [str(source)], tmp_path / "out"
+    )
     assert (result.rows_in, result.rows_scheduled, result.rows_rejected) == (4, 2, 2)
     assert read_rows(tmp_path / "out" / "data")["id"].to_pylist() == ["b", "a"]
     rejected = read_rows(tmp_path / "out" / "rejected").to_pydict()

@@ -13,6 +13,7 @@ import dataprep.select.dsir as dsir_module
 from dataprep.errors import ConfigError
 from dataprep.pipeline import Pipeline
 from dataprep.select.dsir import DSIR, tokenize
+from dataprep.settings import RunSettings
 from dataprep.testing import reasons_of, run_stage
 
 # Raw corpus and target, with their lowercased WordPunct tokens written out by hand.
@@ -179,7 +180,9 @@ def test_wikitext_target_selects_wiki_chunks(tmp_path):
     origin = np.array([kind for _, kind in pool])
     assert len(pool) == 300 and np.mean(origin == "wiki") == pytest.approx(1 / 3)
     out = tmp_path / "out"
-    Pipeline([DSIR(target=target, fraction=0.1, seed=1)], batch_rows=64).run([source], out)
+    Pipeline([DSIR(target=target, fraction=0.1, seed=1)], settings=RunSettings(batch_rows=64)).run(
+        [source], out
+    )
     kept = sorted(int(i.rsplit(":", 1)[1]) for i in _column(out / "data", "id"))
     assert len(kept) == 30
     assert np.mean(origin[kept] == "wiki") >= 0.9

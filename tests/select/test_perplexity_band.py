@@ -11,6 +11,7 @@ from dataprep.errors import ConfigError
 from dataprep.pipeline import Pipeline
 from dataprep.score.ngram_lm import NgramPerplexityScorer
 from dataprep.select.perplexity_band import PerplexityBand
+from dataprep.settings import RunSettings
 from dataprep.testing import reasons_of, run_stage
 
 BELOW, ABOVE, MISSING = "perplexity_below_band", "perplexity_above_band", "perplexity_missing"
@@ -144,7 +145,7 @@ def test_ngram_perplexity_bands_on_real_text(tmp_path):
             NgramPerplexityScorer(reference=reference),
             PerplexityBand(score_column="dp_score_ngram_perplexity", band=band, fraction=0.25),
         ]
-        Pipeline(stages, batch_rows=50).run([str(source)], out)
+        Pipeline(stages, settings=RunSettings(batch_rows=50)).run([str(source)], out)
         kept = _kept_rows(out)
         assert kept == sorted(ranks)
         share[band] = sum(origin[i] == "wiki" for i in kept) / k

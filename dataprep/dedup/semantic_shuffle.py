@@ -1,0 +1,84 @@
+"""``semantic_dedup`` (SemDeDup) on a distributed runner (``SemanticDedup.fit_shuffled``), with
+the local fit's semantics, written against the runner primitives
+(dataprep.runners.base.ShuffleOps):
+
+1. ``rows``: the stage embeds the alive rows (its own ``fit_state``; the runner runs stages
+   that load a model in long-lived workers); the vectors are kept, never on the driver.
+2. k-means is fitted on the driver on the local fit's seeded sample: the driver reads the row
+   numbers (8 bytes per row), takes ``sample_positions`` and fetches only those vectors.
+3. ``map``: every row is assigned to its nearest centroid (the local ``assign``).
+4. ``group`` on the cluster: each cluster's members meet in one call, which judges them with
+   the local fit's ``judge_cluster`` (rank, then duplicates within the cluster).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from dataprep.dedup.kmeans import assign, kmeans_fit, sample_positions
+from dataprep.runners.base import ShuffleOps, partition_of
+
+
+def _vectors(batch: pa.RecordBatch, stage) -> pa.Table:
+    rows, vectors = stage.fit_state(batch)
+    vectors = np.ascontiguousarray(vectors, np.float32)
+    flat = pa.array(vectors.reshape(-1))
+    width = vectors.shape[1] if vectors.ndim == 2 else 0
+    return pa.table({"row": rows, "vector": pa.FixedSizeListArray.from_arrays(flat, width)})
+
+
+def _matrix(column) -> np.ndarray:
+    column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    return column.flatten().to_numpy().reshape(-1, column.type.list_size)
+
+
+def _assigned(table: pa.Table, centroids: np.ndarray, partitions: int) -> pa.Table:
+    labels, similarity = assign(_matrix(table.column("vector")), centroids)
+    return (
+        table.append_column("part", pa.array(partition_of(labels, partitions)))
+        .append_column("cluster", pa.array(labels))
+        .append_column("similarity", pa.array(similarity))
+    )
+
+
+def _cluster_duplicates(table: pa.Table, stage) -> pa.Table:
+    rows = table.column("row").to_numpy()
+    labels = table.column("cluster").to_numpy()
+    similarity = table.column("similarity").to_numpy()
+    vectors = _matrix(table.column("vector"))
+    order = np.lexsort((rows, labels))
+    rows, labels, similarity, vectors = (
+        rows[order],
+        labels[order],
+        similarity[order],
+        vectors[order],
+    )
+    dropped = np.zeros(len(rows), bool)
+    starts = np.flatnonzero(np.r_[True, labels[1:] != labels[:-1]]) if len(rows) else []
+    for start, end in zip(starts, [*starts[1:], len(rows)], strict=True):
+        members = np.arange(start, end)
+        ranked, flags = stage.judge_cluster(
+            vectors, members, similarity[members], int(labels[start])
+        )
+        dropped[ranked] = flags
+    return pa.table({"row": rows, "cluster": labels, "dropped": dropped})
+
+
+def fit_semantic_shuffled(stage, ops: ShuffleOps) -> tuple:
+    """Fit ``stage`` (SemanticDedup) with ``ops``: (rows, cluster of each, dropped flags,
+    centroids or None when there is no row), in row order."""
+    vectors = ops.materialize(ops.rows(_vectors, stage))
+    rows = ops.collect(vectors, ["row"])["row"]
+    if len(rows) == 0:
+        return rows, rows, np.zeros(0, bool), None
+    sample_rows = rows[sample_positions(len(rows), stage.kmeans_sample, stage.seed)]
+    sample = ops.collect(ops.select_rows(vectors, "row", sample_rows), ["vector"])["vector"]
+    centroids = kmeans_fit(sample, stage.num_clusters, len(sample), stage.seed)
+    assigned = ops.map(vectors, _assigned, centroids, ops.partitions)
+    found = ops.collect(
+        ops.group(assigned, _cluster_duplicates, stage), ["row", "cluster", "dropped"]
+    )
+    order = np.argsort(found["row"], kind="stable")
+    dropped = found["dropped"][order].astype(bool)
+    return found["row"][order], found["cluster"][order], dropped, centroids

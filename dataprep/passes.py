@@ -1,0 +1,102 @@
+"""One pass over the corpus, per batch: what every runner does to each batch, whatever runs it.
+
+A pipeline makes one pass per stage that must see the whole corpus (its fit pass: the stages
+before it transform each batch, then the stage computes its ``fit_state`` on the rows still
+alive) and one final writing pass (every stage transforms each batch). ``pass_task`` is that
+per-batch work; the local runner maps it over a process pool, the Ray runner over blocks.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+from dataprep.stage import (
+    REJECT_COLUMNS,
+    REJECT_REASON,
+    REJECT_STAGE,
+    Filter,
+    Stage,
+    alive_mask,
+    set_column,
+)
+
+
+def start_batch(batch: pa.RecordBatch, cached: tuple[pa.Array, pa.Array] | None):
+    """The batch with its reject columns: empty (or the reader's, for bad input records), or
+    ``cached``, the decisions of an earlier pass (which include the reader's)."""
+    for position, (name, arrow_type) in enumerate(REJECT_COLUMNS.items()):
+        if cached:
+            batch = set_column(batch, name, cached[position])
+        elif name not in batch.schema.names:
+            batch = batch.append_column(name, pa.nulls(batch.num_rows, arrow_type))
+    return batch
+
+
+@dataclass
+class PassPlan:
+    """What a worker does to each batch in one pass.
+
+    stages: the stages to apply, in order.
+    skip: skip[i] is True when stage i's verdicts are already in the batch (cached by an
+        earlier pass), so it is not run again.
+    fit_stage: the stage whose fit_state is computed on the alive rows afterwards (None in the
+        writing pass).
+    first: the index (in the pipeline) of stages[0]; per-stage seconds are reported from it.
+    """
+
+    stages: list[Stage]
+    skip: list[bool]
+    fit_stage: Stage | None = None
+    first: int = 0
+
+    @classmethod
+    def upto(cls, stages: list[Stage], upto: int, covered: int = 0, fit_stage=None) -> PassPlan:
+        """The plan applying ``stages[:upto]``, where the verdicts of the first ``covered``
+        stages are cached (a filter that adds no column is then skipped)."""
+        skip = [
+            i < covered and isinstance(stage, Filter) and not stage.output_columns()
+            for i, stage in enumerate(stages[:upto])
+        ]
+        return cls(stages[:upto], skip, fit_stage)
+
+    def tail(self, first: int) -> PassPlan:
+        """The same pass from stage ``first`` on (the earlier stages already applied)."""
+        return PassPlan(self.stages[first:], self.skip[first:], self.fit_stage, first)
+
+
+def transform(plan: PassPlan, batch: pa.RecordBatch) -> tuple[pa.RecordBatch, list[float]]:
+    """The batch after every stage of ``plan``; seconds spent per stage."""
+    seconds = []
+    for stage, skip in zip(plan.stages, plan.skip, strict=True):
+        start = time.perf_counter()
+        if not skip:
+            batch = stage.transform_batch(batch)
+        seconds.append(time.perf_counter() - start)
+    return batch, seconds
+
+
+def alive_rows(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """The rows no stage has rejected."""
+    alive = alive_mask(batch)
+    return batch if alive.all() else batch.filter(pa.array(alive))
+
+
+def pass_task(plan: PassPlan, item: tuple[pa.RecordBatch, Any]):
+    """One batch of one pass: ``item`` is (batch as read, cached decisions or None).
+
+    Writing pass (no fit stage): (transformed batch, seconds per stage). Fit pass: (fit state
+    of the alive rows, the batch's decisions, seconds per stage with the fit stage's last).
+    """
+    batch, cached = item
+    batch, seconds = transform(plan, start_batch(batch, cached))
+    if plan.fit_stage is None:
+        return batch, seconds
+    decisions = (batch.column(REJECT_STAGE), batch.column(REJECT_REASON))
+    start = time.perf_counter()
+    state = plan.fit_stage.fit_state(alive_rows(batch))
+    seconds.append(time.perf_counter() - start)
+    return state, decisions, seconds
