@@ -6,20 +6,56 @@ User errors (bad config, bad input, bad output path) print one line and exit wit
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from dataprep import __version__, registry
-from dataprep.bench.cli import bench
-from dataprep.config import build_stages, builtin_recipe, encoder_settings, load_recipe
+from dataprep import __version__
+from dataprep.config import builtin_recipe, encoder_settings, load_recipe
 from dataprep.errors import ConfigError, DataprepError
-from dataprep.pipeline import Pipeline, RunResult
-from dataprep.schedule.curriculum import PACINGS
+from dataprep.schedule.names import PACINGS
 from dataprep.settings import SETTINGS, RunSettings, setting_default
-from dataprep.stage import Scorer
+
+if TYPE_CHECKING:
+    from dataprep.output import RunResult
+
+# Commands whose modules load only when the command runs: name -> (module:attribute, help).
+LAZY_COMMANDS = {
+    "bench": (
+        "dataprep.bench.cli:bench",
+        "Benchmark data selection: coreset quality, dedup precision/recall, curriculum effect.",
+    ),
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose LAZY_COMMANDS are imported when invoked (``dataprep --help`` lists
+    them from their stored help, importing nothing)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in LAZY_COMMANDS:
+            module, _, attribute = LAZY_COMMANDS[name][0].partition(":")
+            return getattr(importlib.import_module(module), attribute)
+        return super().get_command(ctx, name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = []
+        for name in names:
+            if name in LAZY_COMMANDS:
+                rows.append((name, LAZY_COMMANDS[name][1]))
+            else:
+                rows.append((name, super().get_command(ctx, name).get_short_help_str(limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
 
 def _summary(result: RunResult) -> str:
@@ -55,7 +91,7 @@ def _summary(result: RunResult) -> str:
     return "\n".join(lines)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="dataprep")
 def main() -> None:
     """dataprep: make LLM training data-efficient.
@@ -65,12 +101,32 @@ def main() -> None:
     """
 
 
+class Processes(click.ParamType):
+    """A positive integer or 'auto'."""
+
+    name = "N|auto"
+
+    def convert(self, value, param, ctx):
+        if value == "auto" or isinstance(value, int):
+            return value
+        try:
+            number = int(value)
+        except ValueError:
+            number = 0
+        if number < 1:
+            self.fail(f"{value!r} is not a positive integer or 'auto'.", param, ctx)
+        return number
+
+
+PROCESSES = Processes()
+
+
 def _setting_option(name: str):
     """The command-line flag of run setting ``name`` (dataprep.settings): default None (not
     given: the recipe's value, else the setting's default, which ``--help`` shows)."""
     setting = SETTINGS[name]
     flag = "--" + name.replace("_", "-")
-    kinds = {"count": click.IntRange(1), "text": str}
+    kinds = {"count": click.IntRange(1), "processes": PROCESSES, "text": str}
     kind = click.Choice(setting.choices) if setting.kind == "choice" else kinds[setting.kind]
     default = setting_default(name)
     shown = "" if default is None else f"  [default: {default}]"
@@ -156,6 +212,10 @@ def _run_recipe(verb: str, inputs, output, config, quiet, **options) -> None:
         handler.setFormatter(logging.Formatter("%(message)s"))
         logging.getLogger("dataprep").addHandler(handler)
     logging.getLogger("dataprep").setLevel(logging.WARNING if quiet else logging.INFO)
+    from dataprep.config import build_stages
+    from dataprep.pipeline import Pipeline
+    from dataprep.stage import Scorer
+
     try:
         recipe_path = Path(config) if config else builtin_recipe(f"{verb}/default.yaml")
         recipe = load_recipe(recipe_path)
@@ -306,6 +366,8 @@ def distill_static_command(output, model, pca_dims):
 @main.command("stages")
 def stages_command() -> None:
     """List every registered stage with its parameters and defaults."""
+    from dataprep import registry
+
     for name in registry.available():
         cls = registry.get(name)
         stage = cls()
@@ -329,6 +391,3 @@ def report_command(out, output):
     except DataprepError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"wrote {path} ({path.stat().st_size:,} bytes)")
-
-
-main.add_command(bench)

@@ -22,15 +22,16 @@ from __future__ import annotations
 import difflib
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from dataprep import registry
 from dataprep.embed.settings import EncoderSettings
 from dataprep.errors import ConfigError
 from dataprep.settings import SETTINGS, check_setting
-from dataprep.stage import Stage
+
+if TYPE_CHECKING:
+    from dataprep.stage import Stage
 
 COLUMN_KEYS = ("text_column", "id_column")
 # Every run setting (dataprep.settings) may be a recipe key too.
@@ -117,6 +118,8 @@ def check_key_types(path: str | Path, data: dict[str, Any]) -> None:
 
 def build_stage(name: str, params: dict[str, Any] | None) -> Stage:
     """Construct a registered stage, rejecting unknown parameters with a did-you-mean."""
+    from dataprep import registry  # the stage families load with the first stage
+
     cls = registry.get(name)
     params = params or {}
     if not isinstance(params, dict):

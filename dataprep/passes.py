@@ -23,6 +23,7 @@ from dataprep.stage import (
     alive_mask,
     set_column,
 )
+from dataprep.storage.parsed import batch_of
 
 
 def start_batch(batch: pa.RecordBatch, cached: tuple[pa.Array, pa.Array] | None):
@@ -86,13 +87,14 @@ def alive_rows(batch: pa.RecordBatch) -> pa.RecordBatch:
 
 
 def pass_task(plan: PassPlan, item: tuple[pa.RecordBatch, Any]):
-    """One batch of one pass: ``item`` is (batch as read, cached decisions or None).
+    """One batch of one pass: ``item`` is (batch as read, or a BatchRef to it in the parsed
+    corpus; cached decisions or None).
 
     Writing pass (no fit stage): (transformed batch, seconds per stage). Fit pass: (fit state
     of the alive rows, the batch's decisions, seconds per stage with the fit stage's last).
     """
     batch, cached = item
-    batch, seconds = transform(plan, start_batch(batch, cached))
+    batch, seconds = transform(plan, start_batch(batch_of(batch), cached))
     if plan.fit_stage is None:
         return batch, seconds
     decisions = (batch.column(REJECT_STAGE), batch.column(REJECT_REASON))

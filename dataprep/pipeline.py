@@ -144,12 +144,12 @@ class Pipeline:
         finally:
             if session is not None:
                 session.close()
-        result = self._write_reports(folder, corpus, written, runner.name)
+        result = self._write_reports(folder, corpus, written, runner)
         folder.finish()
         result.out_dir = folder.out_dir
         return result
 
-    def _write_reports(self, folder, corpus: Corpus, written: Written, runner: str) -> RunResult:
+    def _write_reports(self, folder, corpus: Corpus, written: Written, runner) -> RunResult:
         """stats.json and manifest.json of a finished writing pass, in the temporary folder."""
         input_stats, stage_stats = written.totals.finish()
         result = RunResult(
@@ -164,10 +164,10 @@ class Pipeline:
             "rows_in": result.rows_in,
             "rows_kept": result.rows_kept,
             "rows_rejected": result.rows_rejected,
-            "num_proc": self.settings.num_proc,
+            "num_proc": runner.processes,
         }
-        if runner != "local":
-            stats["runner"] = runner
+        if runner.name != "local":
+            stats["runner"] = runner.name
         if input_stats is not None:
             stats["input"] = {**input_stats.to_dict(), "warnings": corpus.warnings}
         stats["stages"] = {s.name: s.to_dict() for s in stage_stats}

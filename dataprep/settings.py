@@ -12,15 +12,20 @@ them).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from dataprep.errors import ConfigError
-from dataprep.io.bad_input import DEFAULT_MAX_TEXT_BYTES, ON_ERROR_MODES
-from dataprep.io.readers import DEFAULT_BATCH_ROWS
-from dataprep.io.writer import DEFAULT_MAX_SHARD_BYTES, SHARD_FORMATS
-from dataprep.storage.sorted_runs import DEFAULT_RUN_ROWS
 
+# The defaults, here and nowhere else (this module imports nothing heavy: the CLI's --help
+# reads it). The readers, the writer and the sorted runs take theirs from here.
+DEFAULT_BATCH_ROWS = 8192
+DEFAULT_MAX_SHARD_BYTES = 256 << 20
+DEFAULT_MAX_TEXT_BYTES = 4 << 20  # 4 MiB: far above real documents, far below a 10 MB dump
+DEFAULT_RUN_ROWS = 1 << 21
+SHARD_FORMATS = ("stream", "file")
+ON_ERROR_MODES = ("fail", "reject")
 RUNNERS = ("local", "ray")
 
 
@@ -28,7 +33,8 @@ RUNNERS = ("local", "ray")
 class Setting:
     """What one field accepts and means (for errors, recipes and ``--help``).
 
-    kind: 'count' (a positive integer), 'choice' (one of ``choices``), 'text' or 'flag'.
+    kind: 'count' (a positive integer), 'processes' (a positive integer or 'auto'), 'choice'
+        (one of ``choices``), 'text' or 'flag'.
     help: one sentence for ``--help``.
     optional: None is allowed (and is the default).
     in_recipe: a recipe may set it (False for flags that only make sense per invocation).
@@ -43,6 +49,8 @@ class Setting:
     def described(self) -> str:
         if self.kind == "count":
             return "a positive integer"
+        if self.kind == "processes":
+            return "a positive integer or 'auto'"
         if self.kind == "choice":
             return " or ".join(repr(choice) for choice in self.choices)
         return "a string" if self.kind == "text" else "true or false"
@@ -63,7 +71,9 @@ SETTINGS: dict[str, Setting] = {
         ON_ERROR_MODES,
     ),
     "max_text_bytes": Setting("count", "Longer texts (UTF-8 bytes) are bad input."),
-    "num_proc": Setting("count", "Worker processes of the local runner."),
+    "num_proc": Setting(
+        "processes", "Worker processes of the local runner; 'auto': one per usable CPU."
+    ),
     "run_rows": Setting(
         "count",
         "Records of whole-corpus fit state (hashes, band keys, pairs) held in memory before "
@@ -93,7 +103,7 @@ class RunSettings:
         naming file, line or row and column; 'reject': bad records become rejected rows
         (dp_reject_stage 'input', dp_reject_reason 'bad_input_<kind>').
     max_text_bytes: a text longer than this many UTF-8 bytes is bad input (default 4 MiB).
-    num_proc: worker processes of the local runner (default 1).
+    num_proc: worker processes of the local runner, or 'auto' (one per usable CPU); default 1.
     run_rows: records of fit state held before spilling a sorted run (default 2,097,152).
     runner: 'local' (default) or 'ray'.
     ray_address: the Ray cluster to join (default None: start a local Ray instance).
@@ -106,7 +116,7 @@ class RunSettings:
     shard_format: str = "stream"
     on_error: str = "fail"
     max_text_bytes: int = DEFAULT_MAX_TEXT_BYTES
-    num_proc: int = 1
+    num_proc: int | str = 1
     run_rows: int = DEFAULT_RUN_ROWS
     runner: str = "local"
     ray_address: str | None = None
@@ -152,8 +162,9 @@ def check_setting(where: str, name: str, value: Any) -> None:
     setting = SETTINGS[name]
     if value is None and setting.optional:
         return
-    if setting.kind == "count":
+    if setting.kind in ("count", "processes"):
         wrong = not isinstance(value, int) or isinstance(value, bool) or value < 1
+        wrong = wrong and not (setting.kind == "processes" and value == "auto")
     elif setting.kind == "choice":
         wrong = value not in setting.choices
     elif setting.kind == "text":
@@ -164,6 +175,19 @@ def check_setting(where: str, name: str, value: Any) -> None:
         raise ConfigError(
             f"{where}: {name!r} must be {setting.described()}. Got {value!r} instead."
         )
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # no affinity on this platform
+        return max(1, os.cpu_count() or 1)
+
+
+def resolve_processes(num_proc: int | str) -> int:
+    """``num_proc`` as a number of processes ('auto': one per usable CPU)."""
+    return usable_cpus() if num_proc == "auto" else int(num_proc)
 
 
 def setting_default(name: str) -> Any:

@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dataprep.errors import ConfigError
-from dataprep.storage.sorted_runs import DEFAULT_RUN_ROWS
+from dataprep.settings import DEFAULT_RUN_ROWS
 
 if TYPE_CHECKING:
     from dataprep.embed.settings import EncoderSettings

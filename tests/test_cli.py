@@ -76,3 +76,28 @@ def test_score_refuses_a_filter_stage(tmp_path, sample_corpus):
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 1
     assert "exact_dedup is a selector, which belongs in a `dataprep filter` recipe" in result.output
+
+
+def test_the_command_line_imports_nothing_heavy():
+    """``dataprep --help`` stays fast: no numerical, plotting, model or Ray library is
+    imported with the CLI (they load with the command that needs them)."""
+    import subprocess
+    import sys
+
+    heavy = {"numpy", "pyarrow", "matplotlib", "sklearn", "torch", "numba", "ray", "datasets"}
+    code = (
+        "import sys, dataprep.cli; "
+        f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({sorted(heavy)!r})))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_lazy_commands_are_listed_with_their_own_help():
+    from dataprep.cli import LAZY_COMMANDS
+
+    listing = " ".join(CliRunner().invoke(main, ["--help"]).output.split())
+    for name, (_, short_help) in LAZY_COMMANDS.items():
+        assert f"{name} {short_help}" in listing
+        own = " ".join(CliRunner().invoke(main, [name, "--help"]).output.split())
+        assert short_help in own

@@ -26,7 +26,9 @@ def test_bad_recipe_values_are_one_sentence_errors_naming_the_recipe():
         RunSettings.from_sources({"shard_format": "csv"}, {}, "r.yaml")
     with pytest.raises(ConfigError, match="'progress' cannot be set in a recipe"):
         RunSettings.from_sources({"progress": True}, {}, "r.yaml")
-    with pytest.raises(ConfigError, match=r"'num_proc' must be a positive integer\. Got True"):
+    with pytest.raises(
+        ConfigError, match=r"'num_proc' must be a positive integer or 'auto'\. Got True"
+    ):
         RunSettings(num_proc=True).check()
 
 
@@ -64,3 +66,28 @@ def test_schedule_has_no_local_parallelism_flags():
     output = CliRunner().invoke(main, ["schedule", "--help"], terminal_width=200).output
     assert "--run-rows" not in output and "--num-proc" not in output
     assert "--batch-rows" in output
+
+
+def test_num_proc_auto_is_one_process_per_usable_cpu(monkeypatch):
+    import os
+
+    from dataprep.runners.local import LocalRunner
+    from dataprep.settings import resolve_processes
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 3, 5}, raising=False)
+    assert resolve_processes("auto") == 3 and resolve_processes(2) == 2
+    assert LocalRunner("auto").processes == 3
+    RunSettings(num_proc="auto").check()
+    with pytest.raises(ConfigError, match="'num_proc' must be a positive integer or 'auto'"):
+        RunSettings.from_sources({"num_proc": "many"}, {}, "r.yaml")
+
+
+@pytest.mark.parametrize(("value", "ok"), [("auto", True), ("2", True), ("0", False), ("x", False)])
+def test_the_num_proc_flag_takes_a_count_or_auto(tmp_path, value, ok):
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"text": "a b c"}\n')
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["score", str(source), "-o", str(out), "--num-proc", value])
+    assert (result.exit_code == 0) == ok, result.output
+    if not ok:
+        assert "is not a positive integer or 'auto'" in result.output

@@ -96,7 +96,7 @@ def test_run_stage_binds_the_text_column_and_a_temporary_work_dir():
 
 
 def test_run_stage_binds_run_rows_when_given():
-    from dataprep.storage.sorted_runs import DEFAULT_RUN_ROWS
+    from dataprep.settings import DEFAULT_RUN_ROWS
 
     stage = EmptyFilter()
     run_stage(stage, [{"text": "a"}])

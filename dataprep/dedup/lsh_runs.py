@@ -27,7 +27,8 @@ import numba as nb
 import numpy as np
 
 from dataprep.dedup.lsh import ALL_PAIRS_BUCKET_LIMIT
-from dataprep.storage.sorted_runs import DEFAULT_RUN_ROWS, SortedRuns
+from dataprep.settings import DEFAULT_RUN_ROWS
+from dataprep.storage.sorted_runs import SortedRuns
 
 
 @nb.njit(cache=True)

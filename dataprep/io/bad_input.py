@@ -29,11 +29,10 @@ import pyarrow.compute as pc
 from dataprep.errors import InputError
 from dataprep.hashing import fmix64
 from dataprep.io.jsonl import Chunk
+from dataprep.settings import ON_ERROR_MODES
 
-ON_ERROR_MODES = ("fail", "reject")
 INPUT_STAGE = "input"
 INPUT_ERROR = "dp_input_error"
-DEFAULT_MAX_TEXT_BYTES = 4 << 20  # 4 MiB: far above real documents, far below a 10 MB dump
 REJECT_HINT = " (pass --on-error reject to keep going and reject such rows)"
 
 

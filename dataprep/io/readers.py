@@ -17,16 +17,15 @@ import xxhash
 
 from dataprep.errors import InputError
 from dataprep.io.bad_input import (
-    DEFAULT_MAX_TEXT_BYTES,
     INPUT_ERROR,
     SeenIds,
     check_chunk,
     check_on_error,
 )
 from dataprep.io.formats import EmptyInputError, detect_format, iter_file_chunks, peek_schema
+from dataprep.settings import DEFAULT_BATCH_ROWS, DEFAULT_MAX_TEXT_BYTES
 from dataprep.stage import ROW_COLUMN
 
-DEFAULT_BATCH_ROWS = 8192
 DEFAULT_BATCH_BYTES = 64 << 20
 FINGERPRINT_SAMPLE_BYTES = 1 << 20
 

@@ -17,8 +17,7 @@ from pathlib import Path
 import pyarrow as pa
 import xxhash
 
-DEFAULT_MAX_SHARD_BYTES = 256 << 20
-SHARD_FORMATS = ("stream", "file")
+from dataprep.settings import DEFAULT_MAX_SHARD_BYTES, SHARD_FORMATS
 
 
 class ShardedWriter:

@@ -85,6 +85,11 @@ class Runner(ABC):
     name: ClassVar[str] = ""
     resumable: ClassVar[bool] = False
 
+    @property
+    def processes(self) -> int:
+        """Worker processes of this machine the runner uses (for stats.json)."""
+        return 1
+
     def check(self) -> None:  # noqa: B027 (optional hook)
         """Raise ConfigError when the runner cannot run here (e.g. a missing package)."""
 

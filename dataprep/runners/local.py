@@ -1,21 +1,18 @@
-"""The default runner: a loop over record batches, or a process pool for ``num_proc > 1``.
+"""The default runner: a loop over record batches, or a pool of ``num_proc`` worker processes
+that lives for the whole run (dataprep.runners.worker_pool).
 
-Results always come back in input order, so output does not depend on ``num_proc``. At most
-``2 * num_proc`` batches are in flight, which keeps memory bounded however large the corpus.
-
-Between passes the verdicts of the stages already run are kept in a decision log
-(dataprep.storage.decisions), so a filter is not run twice. A run is resumable: each fit pass
-is checkpointed, and the writing pass (dataprep.runners.local_write) checkpoints every
-complete output part (dataprep.storage.checkpoint).
+Results always come back in input order, so output does not depend on ``num_proc``. Between
+passes the verdicts of the stages already run are kept in a decision log
+(dataprep.storage.decisions), so a filter is not run twice, and a run with more than one pass
+parses its input once (dataprep.storage.parsed): later passes read the parsed batches from the
+work folder. A run is resumable: each fit pass is checkpointed, and the writing pass
+(dataprep.runners.local_write) checkpoints every complete output part
+(dataprep.storage.checkpoint).
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import pickle
-import signal
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing
 from typing import Any
@@ -24,61 +21,31 @@ from dataprep.passes import PassPlan, pass_task
 from dataprep.progress import progress_bar
 from dataprep.runners.base import Job, Runner, Session, Written
 from dataprep.runners.local_write import write_pass
+from dataprep.runners.worker_pool import WorkerPool
+from dataprep.settings import resolve_processes
+from dataprep.storage import parsed
 from dataprep.storage.decisions import DecisionLog
-
-# Set in each worker process by _init_worker: the task's payload, unpickled once per process.
-_WORKER_PAYLOAD: Any = None
-_WORKER_FUNCTION: Callable[[Any, Any], Any] | None = None
-
-
-def _init_worker(function: Callable[[Any, Any], Any], payload_bytes: bytes) -> None:
-    global _WORKER_FUNCTION, _WORKER_PAYLOAD
-    # Ctrl-C is the driver's to handle: it stops the pool (terminate) and keeps the checkpoints.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _WORKER_FUNCTION = function
-    _WORKER_PAYLOAD = pickle.loads(payload_bytes)
-
-
-def _run_in_worker(item: Any) -> Any:
-    return _WORKER_FUNCTION(_WORKER_PAYLOAD, item)
 
 
 class LocalRunner(Runner):
-    """Applies ``function(payload, item)`` to each item, in order.
+    """Runs the passes on this machine.
 
-    num_proc: worker processes; 1 (default) runs in this process. Workers are started with
-    'spawn' (safe with Arrow's and numba's threads); the payload (e.g. the fitted stages) is
-    pickled once per pool, so it must be picklable.
+    num_proc: worker processes, or 'auto' (one per usable CPU); 1 (default) runs everything
+        in this process.
     """
 
     name = "local"
     resumable = True
 
-    def __init__(self, num_proc: int = 1) -> None:
-        self.num_proc = max(1, int(num_proc))
+    def __init__(self, num_proc: int | str = 1) -> None:
+        self.num_proc = max(1, resolve_processes(num_proc))
+
+    @property
+    def processes(self) -> int:
+        return self.num_proc
 
     def session(self, job: Job) -> LocalSession:
         return LocalSession(self, job)
-
-    def map(
-        self, function: Callable[[Any, Any], Any], payload: Any, items: Iterable[Any]
-    ) -> Iterator[Any]:
-        if self.num_proc == 1:
-            for item in items:
-                yield function(payload, item)
-            return
-        context = multiprocessing.get_context("spawn")
-        payload_bytes = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
-        with context.Pool(
-            self.num_proc, initializer=_init_worker, initargs=(function, payload_bytes)
-        ) as pool:
-            pending: deque = deque()
-            for item in items:
-                pending.append(pool.apply_async(_run_in_worker, (item,)))
-                if len(pending) >= 2 * self.num_proc:
-                    yield pending.popleft().get()
-            while pending:
-                yield pending.popleft().get()
 
 
 class LocalSession(Session):
@@ -89,20 +56,40 @@ class LocalSession(Session):
         self.job = job
         self.log: DecisionLog | None = None
         self.seconds = [0.0] * len(job.stages)
+        self.parsed = parsed.ParsedCorpus(job.folder.work_dir / "parsed.arrow")
+        self.pool = None
+        if runner.num_proc > 1:
+            self.pool = WorkerPool(runner.num_proc, job.folder.work_dir)
+            self.pool.start()  # the workers start while the first batches are read
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+        parsed.release()
 
     def plan(self, upto: int, fit_stage=None) -> PassPlan:
         return PassPlan.upto(self.job.stages, upto, self.log.covered if self.log else 0, fit_stage)
 
-    def items(self, label: str) -> Iterator:
-        """(batch, cached decisions or None) for every batch of the corpus, in input order."""
-        batches = self.job.corpus.iter_batches()
+    def items(self, label: str, last: bool = False) -> Iterator:
+        """(batch or BatchRef, cached decisions or None) for every batch of the corpus, in
+        input order: from the parsed corpus when an earlier pass wrote it, else from the input
+        (kept in the parsed corpus unless this is the ``last`` pass)."""
+        if self.parsed.complete:
+            batches = self.parsed.refs()
+        else:
+            batches = self.job.corpus.iter_batches()
+            if not last:
+                batches = self.parsed.keeping(batches)
         batches = progress_bar(batches, label, enabled=self.job.settings.progress)
         if self.log is None:
             return ((batch, None) for batch in batches)
         return zip(batches, self.log.read(), strict=True)
 
     def map(self, plan: PassPlan, items: Iterable) -> Iterator:
-        return self.runner.map(pass_task, plan, items)
+        """``pass_task`` on every item, in order: in the pool, or here with one process."""
+        if self.pool is not None:
+            return self.pool.map(pass_task, plan, items)
+        return _in_process(pass_task, plan, items)
 
     def restore(self, fit_indices: list[int]) -> int:
         state, work_dir = self.job.folder.state, self.job.folder.work_dir
@@ -163,3 +150,8 @@ def _timed(items: Iterator, waited: list[float]) -> Iterator:
 
 
 _DONE = object()
+
+
+def _in_process(function: Callable[[Any, Any], Any], payload: Any, items: Iterable) -> Iterator:
+    for item in items:
+        yield function(payload, item)

@@ -64,7 +64,7 @@ def _write_batches(session, writers, totals: Totals, restart: int, starts) -> No
     for name, writer in writers.items():
         writer.on_shard = _part_saver(state, name, current, totals)
     plan = session.plan(len(session.job.stages))
-    items = itertools.islice(session.items("transform"), restart, None)
+    items = itertools.islice(session.items("transform", last=True), restart, None)
     with closing(session.map(plan, items)) as results:
         for index, (batch, task_seconds) in enumerate(results, start=restart):
             current[0] = index

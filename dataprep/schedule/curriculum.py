@@ -64,10 +64,8 @@ from dataprep.schedule.draws import (
     draw_rounds,
     draw_uniform_batches,
 )
+from dataprep.schedule.names import DRAWS, PACED, PACINGS
 
-PACINGS = ("linear", "root", "exponential", "baby_steps", "random", "sorted", "anti")
-PACED = ("linear", "root", "exponential", "baby_steps")
-DRAWS = ("uniform", "iid", "rounds")
 NAME = "schedule"
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import heapq
 
 import numpy as np
-from scipy import sparse
 
 MAX_BLOCK_CELLS = 1 << 22  # similarities per block (16 MiB of float32)
 
@@ -57,6 +56,8 @@ def coverage(indices: np.ndarray, sims: np.ndarray, chosen: np.ndarray) -> float
 def facility_location_greedy(indices: np.ndarray, sims: np.ndarray, k: int) -> np.ndarray:
     """Lazy greedy maximisation of ``coverage``; positions in selection order (ties: the
     earlier row)."""
+    from scipy import sparse  # loaded by the selectors that build a graph
+
     n, m = indices.shape
     graph = sparse.csr_matrix(
         (np.maximum(sims, 0).ravel().astype(np.float64), indices.ravel(), np.arange(n + 1) * m),

@@ -32,7 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
-DEFAULT_RUN_ROWS = 1 << 21
+from dataprep.settings import DEFAULT_RUN_ROWS
+
 MIN_WINDOW = 4096
 
 

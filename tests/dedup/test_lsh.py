@@ -6,10 +6,13 @@ from dataprep.dedup.lsh import connected_components, optimal_bands_rows
 from tests.dedup.lsh_reference import candidate_pairs
 
 
-@pytest.mark.parametrize("threshold", [0.5, 0.7, 0.8, 0.9])
-@pytest.mark.parametrize("num_perm", [64, 128])
-def test_banding_matches_datasketch(threshold, num_perm):
-    assert optimal_bands_rows(threshold, num_perm) == _optimal_param(threshold, num_perm, 0.5, 0.5)
+@pytest.mark.parametrize("threshold", [0.3, 0.5, 0.7, 0.8, 0.9, 0.95])
+@pytest.mark.parametrize("num_perm", [64, 128, 256])
+@pytest.mark.parametrize("weights", [(0.5, 0.5), (0.1, 0.9)])
+def test_banding_matches_datasketch(threshold, num_perm, weights):
+    # datasketch integrates with scipy's quad; dataprep with exact Gauss-Legendre quadrature.
+    expected = _optimal_param(threshold, num_perm, *weights)
+    assert optimal_bands_rows(threshold, num_perm, *weights) == expected
 
 
 def test_union_find_joins_chains_into_one_cluster():

@@ -161,16 +161,15 @@ def dataprep(*args, env=None, **kwargs):
 
 
 @pytest.mark.slow
-def test_sigkill_at_20_points_then_resume_gives_identical_output(tmp_path):
+def test_sigkill_at_random_times_then_resume_gives_identical_output(tmp_path):
     source, recipe = corpus_and_recipe(tmp_path)
     start = time.perf_counter()
     assert dataprep(source, "-o", tmp_path / "full", "-c", recipe).wait() == 0
     duration = time.perf_counter() - start
     rng = random.Random(7)
-    # 16 times drawn across the run, plus 4 named points: a fit pass done, a shard written,
-    # the writing pass over, and just before the final rename.
-    points = [("time", rng.uniform(0.3, 1.0) * duration) for _ in range(16)]
-    points += [("fit_done", 1), ("part_saved", 9), ("written", 1), ("before_rename", 1)]
+    # 8 times drawn across the run, on real documents (the named checkpoints are each killed
+    # at in tests/storage/test_resume_generated.py, which needs no shared data).
+    points = [("time", rng.uniform(0.3, 1.0) * duration) for _ in range(8)]
     killed = 0
     for index, (kind, when) in enumerate(points):
         out = tmp_path / f"o{index}"
@@ -190,7 +189,7 @@ def test_sigkill_at_20_points_then_resume_gives_identical_output(tmp_path):
             resumed = dataprep(source, "-o", out, "-c", recipe, "--resume")
             assert resumed.wait() == 0, resumed.stderr.read().decode()
         assert_same_output(tmp_path / "full", out)
-    assert killed >= 12
+    assert killed >= 5
 
 
 def children_of(pid: int) -> list[int]:

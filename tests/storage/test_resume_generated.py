@@ -140,8 +140,8 @@ def assert_interrupted_cleanly(process: subprocess.Popen) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("point", "parts"),
-    [("fit_done:1", 0), ("part_saved:7", 7), ("batch_written:11", 1)],
-    ids=["fit_done:1", "part_saved:7", "batch_written:11"],
+    [("part_saved:7", 7)],  # the SIGKILL test covers every checkpoint; Ctrl-C one of them
+    ids=["part_saved:7"],
 )
 def test_ctrl_c_at_a_checkpoint_then_resume_gives_identical_output(
     uninterrupted, tmp_path, point, parts

@@ -1,0 +1,109 @@
+"""The local runner's worker processes: one pool per run, started when the run starts and kept
+warm across its passes.
+
+Workers are started with 'spawn' (safe with Arrow's and numba's threads, which 'fork' is not)
+while the driver reads the first batches, so their start-up (a fresh interpreter's imports)
+overlaps with it; it is paid once per run, not once per pass. A pass's payload (its plan: the
+stages, fitted) is pickled once to a file in the run's work folder; each task carries the
+file's path and each worker unpickles it once per pass. Results come back in input order; at
+most ``2 * processes`` tasks are in flight, which keeps memory bounded however large the corpus.
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import pickle
+import signal
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+# In each worker: the payload of the pass it last ran a task of ({path: payload}), and the
+# barrier every worker meets once it has started.
+_PAYLOADS: dict[str, Any] = {}
+_STARTED: list = []
+
+
+def _init_worker(barrier) -> None:
+    # Ctrl-C is the driver's to handle: it stops the pool (terminate) and keeps the checkpoints.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _STARTED[:] = [barrier]
+
+
+def _meet(_: int) -> None:
+    _STARTED[0].wait(timeout=120)
+
+
+def _run_task(task: tuple[Callable, str, Any]) -> Any:
+    function, payload_path, item = task
+    if payload_path not in _PAYLOADS:
+        _PAYLOADS.clear()
+        _PAYLOADS[payload_path] = pickle.loads(Path(payload_path).read_bytes())
+    return function(_PAYLOADS[payload_path], item)
+
+
+class WorkerPool:
+    """``processes`` worker processes for one run.
+
+    scratch: a folder for the passes' payload files (the run's work folder).
+    """
+
+    def __init__(self, processes: int, scratch: Path) -> None:
+        self.processes = processes
+        self.scratch = Path(scratch)
+        self._payloads = itertools.count()
+        self._pool = None
+        self._started = None
+
+    def start(self) -> None:
+        """Start the workers without waiting for them (``map`` starts them too). Ctrl-C during
+        the pool's creation is held back and raised once it exists."""
+        if self._pool is not None:
+            return
+        context = multiprocessing.get_context("spawn")
+        interrupted = []
+        previous = signal.signal(signal.SIGINT, lambda *_: interrupted.append(True))
+        try:
+            barrier = context.Barrier(self.processes)
+            self._pool = context.Pool(self.processes, _init_worker, (barrier,))
+            # One task per worker, each waiting until all have started.
+            self._started = self._pool.map_async(_meet, range(self.processes), chunksize=1)
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        if interrupted:
+            self.close()
+            raise KeyboardInterrupt
+
+    def map(self, function: Callable[[Any, Any], Any], payload: Any, items: Iterable) -> Iterator:
+        """``function(payload, item)`` for each item, in order (``function`` must be a
+        module-level function and ``payload`` picklable)."""
+        path = self.scratch / f"payload-{next(self._payloads)}.pkl"
+        path.write_bytes(pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
+        self.start()
+        pool = self._pool
+        pending: deque = deque()
+        try:
+            for item in items:
+                pending.append(pool.apply_async(_run_task, ((function, str(path), item),)))
+                if len(pending) >= 2 * self.processes:
+                    yield pending.popleft().get()
+            while pending:
+                yield pending.popleft().get()
+        finally:
+            if pending:  # stopped early (an error or Ctrl-C): the tasks in flight are dropped
+                self.close()
+            path.unlink(missing_ok=True)
+
+    def close(self) -> None:
+        """Stop the workers (running tasks are abandoned). Waits for workers still starting:
+        one stopped half-started prints a traceback about the pool's vanished semaphores."""
+        if self._pool is None:
+            return
+        try:
+            self._started.wait(timeout=120)
+        finally:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
