@@ -72,8 +72,8 @@ def import_times(code: Path) -> dict[str, float]:
     for line in result.stderr.splitlines():
         _, _, rest = line.partition("import time:")
         parts = rest.split("|")
-        if len(parts) == 3 and not parts[2].startswith("  "):  # a top-level import
-            times[parts[2].strip()] = int(parts[1]) / 1e6
+        if len(parts) == 3 and parts[1].strip().isdigit() and not parts[2].startswith("  "):
+            times[parts[2].strip()] = int(parts[1]) / 1e6  # a top-level import
     return dict(sorted(times.items(), key=lambda item: -item[1]))
 
 
