@@ -96,6 +96,32 @@ def _versions() -> dict[str, str]:
     return {name: metadata.version(name) for name in names}
 
 
+def summary(report: dict) -> str:
+    """The README's sentence about a committed report (tests/test_readme.py checks it)."""
+    median = {
+        (r["tree"], r["command"], r["docs"], r["num_proc"]): r["median_s"]
+        for r in report["results"]
+    }
+
+    def pair(command, docs=None, procs=None) -> str:
+        now = median[("current", command, docs, procs)]
+        before = median.get(("baseline", command, docs, procs))
+        return f"{now:.2f} s" + (f" (was {before:.2f} s)" if before is not None else "")
+
+    sizes = sorted({r["docs"] for r in report["results"] if r["docs"]})
+    small, large = sizes[0], sizes[-1]
+    one, two = median[("current", "filter", large, 1)], median[("current", "filter", large, 2)]
+    return (
+        f"`dataprep --help` {pair('help')}; `dataprep filter -c {report['recipe']}` on "
+        f"{large:,} real documents {pair('filter', large, 1)} with one process and "
+        f"{pair('filter', large, 2)} with two, on {small:,} documents "
+        f"{pair('filter', small, 1)} with one process (median of {report['repeats']}, the "
+        f"previous code measured in the same run). Two processes are {one / two:.2f}x one "
+        "process on this 2-core machine: the driver still parses the input and writes the "
+        "output."
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--baseline", type=Path, default=None, help="An older checkout.")

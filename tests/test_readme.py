@@ -53,3 +53,14 @@ def test_training_benchmark_table_and_verdict_in_the_readmes_come_from_the_commi
         for line in table_lines(results):
             assert line in text, f"{readme.name} lacks the committed table line {line!r}"
         assert verdict(results) in " ".join(text.split())
+
+
+def test_end_to_end_numbers_in_the_readme_come_from_the_committed_json():
+    import json
+    import sys
+
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from bench_end_to_end import summary
+
+    report = json.loads((REPO / "benchmarks/results/end_to_end.json").read_text())
+    assert summary(report) in " ".join((REPO / "README.md").read_text().split())

@@ -96,6 +96,11 @@ class WorkerPool:
                 self.close()
             path.unlink(missing_ok=True)
 
+    @property
+    def pids(self) -> list[int]:
+        """The worker processes' ids (empty when the pool is not running)."""
+        return [] if self._pool is None else [worker.pid for worker in self._pool._pool]
+
     def close(self) -> None:
         """Stop the workers (running tasks are abandoned). Waits for workers still starting:
         one stopped half-started prints a traceback about the pool's vanished semaphores."""

@@ -2,6 +2,7 @@
 caller, an early stop leaves nothing running."""
 
 import os
+import time
 
 import pytest
 
@@ -21,7 +22,7 @@ def test_results_come_back_in_input_order_and_the_pool_outlives_a_pass(tmp_path)
     try:
         items = (i for i in range(25))  # consumed lazily
         assert list(pool.map(scale, 3, items)) == [3 * i for i in range(25)]
-        workers = {process.pid for process in pool._pool._pool}  # noqa: SLF001
+        workers = set(pool.pids)
         first = set(pool.map(pid_of, None, range(20)))
         assert list(pool.map(scale, 5, range(4))) == [0, 5, 10, 15]  # a new payload
         second = set(pool.map(pid_of, None, range(20)))
@@ -46,9 +47,20 @@ def test_an_early_stop_stops_the_workers(tmp_path):
     pool = WorkerPool(2, tmp_path)
     results = pool.map(scale, 1, range(100))
     assert next(results) == 0
-    workers = pool._pool._pool  # noqa: SLF001 (the test looks at the processes)
+    workers = pool.pids
+    assert len(workers) == 2
     results.close()
-    assert pool._pool is None  # noqa: SLF001
-    for process in workers:
-        process.join(timeout=10)
-        assert not process.is_alive()
+    assert pool.pids == []
+    deadline = time.monotonic() + 10
+    while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_running(pid) for pid in workers)
+
+
+def _running(pid: int) -> bool:
+    """The process exists and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
