@@ -174,6 +174,7 @@ def main() -> None:
         "recipe": RECIPE,
         "corpus": "benchmarks/corpora.py resampled_corpus(n, seed=0): real documents of "
         "../shared/data with light edits",
+        "commit": _commit(REPO),  # the code measured as "current"
         "commits": {name: _commit(code) for name, code in trees.items()},
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "versions": _versions(),

@@ -166,12 +166,15 @@ class Totals:
             batch.num_rows, self.batch_stats(batch, task_seconds), self.batch_scores(batch)
         )
 
-    def batch_stats(self, batch: pa.RecordBatch, task_seconds: list[float]) -> list[StageStats]:
-        """Per-stage stats of one transformed batch (for ``add_parts``)."""
-        task_seconds = [0.0] * self.offset + list(task_seconds)
+    def batch_stats(
+        self, batch: pa.RecordBatch, task_seconds: list[float] | None = None
+    ) -> list[StageStats]:
+        """Per-stage stats of one transformed batch (for ``add_parts``); ``task_seconds``: the
+        seconds each stage spent on it (default None: timed elsewhere)."""
         stats = batch_stage_stats(batch, self.names)
-        for i, stage_stats in enumerate(stats):
-            stage_stats.seconds = task_seconds[i] if i < len(task_seconds) else 0.0
+        if task_seconds is not None:
+            for stage_stats, seconds in zip(stats[self.offset :], task_seconds, strict=True):
+                stage_stats.seconds = seconds
         return stats
 
     def batch_scores(self, batch: pa.RecordBatch) -> dict[str, np.ndarray]:

@@ -25,41 +25,29 @@ import pyarrow as pa
 from dataprep.dedup import lsh
 from dataprep.dedup.lsh_runs import BucketStream
 from dataprep.dedup.minhash_kernels import sorted_pair_jaccard
-from dataprep.runners.base import ShuffleOps, partition_of
+from dataprep.runners.base import ShuffleOps, fixed_lists, list_matrix, partition_of
 
 _BAND_MIX = np.uint64(0xD6E8FEB86659FD93)
 
 
 def _row_state(batch: pa.RecordBatch, stage) -> pa.Table:
     state = stage.fit_state(batch)
-    columns = {"row": state["rows"], "bands": _fixed_lists(state["bands"], pa.uint64())}
+    columns = {"row": state["rows"], "bands": fixed_lists(state["bands"], pa.uint64())}
     if "shingles" in state:
         lengths = np.asarray(state["shingle_lengths"], np.int64)
         offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
         values = pa.array(np.asarray(state["shingles"], np.uint32))
         columns["check"] = pa.LargeListArray.from_arrays(pa.array(offsets), values)
     if "signatures" in state:
-        columns["check"] = _fixed_lists(state["signatures"], pa.uint32())
+        columns["check"] = fixed_lists(state["signatures"], pa.uint32())
     if "priority" in state:
         columns["priority"] = state["priority"]
     return pa.table(columns)
 
 
-def _fixed_lists(matrix: np.ndarray, value_type: pa.DataType) -> pa.Array:
-    matrix = np.ascontiguousarray(matrix)
-    width = matrix.shape[1] if matrix.ndim == 2 else 0
-    return pa.FixedSizeListArray.from_arrays(pa.array(matrix.reshape(-1), value_type), width)
-
-
-def _matrix(column, dtype) -> np.ndarray:
-    column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    width = column.type.list_size
-    return column.flatten().to_numpy(zero_copy_only=False).astype(dtype).reshape(-1, width)
-
-
 def _band_records(table: pa.Table, partitions: int) -> pa.Table:
     rows = table.column("row").to_numpy()
-    keys = _matrix(table.column("bands"), np.uint64)
+    keys = list_matrix(table.column("bands"), np.uint64)
     bands = np.broadcast_to(np.arange(keys.shape[1], dtype=np.uint64), keys.shape)
     mixed = keys ^ (bands * _BAND_MIX)
     return pa.table(
@@ -99,8 +87,8 @@ def _verified(table: pa.Table, verify: str, threshold: float) -> pa.Table:
     if len(low) == 0:
         return pa.table({"u": low, "v": high})
     if verify == "signature":
-        a = _matrix(table.column("check_a"), np.uint32)
-        b = _matrix(table.column("check_b"), np.uint32)
+        a = list_matrix(table.column("check_a"), np.uint32)
+        b = list_matrix(table.column("check_b"), np.uint32)
         similarity = (a == b).mean(axis=1)
     else:  # each row's shingles are sorted and distinct (MinHashDedup.fit_state)
         a = table.column("check_a").combine_chunks()

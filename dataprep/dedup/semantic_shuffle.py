@@ -17,24 +17,18 @@ import numpy as np
 import pyarrow as pa
 
 from dataprep.dedup.kmeans import assign, kmeans_fit, sample_positions
-from dataprep.runners.base import ShuffleOps, partition_of
+from dataprep.runners.base import ShuffleOps, fixed_lists, list_matrix, partition_of
 
 
 def _vectors(batch: pa.RecordBatch, stage) -> pa.Table:
     rows, vectors = stage.fit_state(batch)
-    vectors = np.ascontiguousarray(vectors, np.float32)
-    flat = pa.array(vectors.reshape(-1))
-    width = vectors.shape[1] if vectors.ndim == 2 else 0
-    return pa.table({"row": rows, "vector": pa.FixedSizeListArray.from_arrays(flat, width)})
-
-
-def _matrix(column) -> np.ndarray:
-    column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    return column.flatten().to_numpy().reshape(-1, column.type.list_size)
+    return pa.table(
+        {"row": rows, "vector": fixed_lists(np.asarray(vectors, np.float32), pa.float32())}
+    )
 
 
 def _assigned(table: pa.Table, centroids: np.ndarray, partitions: int) -> pa.Table:
-    labels, similarity = assign(_matrix(table.column("vector")), centroids)
+    labels, similarity = assign(list_matrix(table.column("vector")), centroids)
     return (
         table.append_column("part", pa.array(partition_of(labels, partitions)))
         .append_column("cluster", pa.array(labels))
@@ -46,7 +40,7 @@ def _cluster_duplicates(table: pa.Table, stage) -> pa.Table:
     rows = table.column("row").to_numpy()
     labels = table.column("cluster").to_numpy()
     similarity = table.column("similarity").to_numpy()
-    vectors = _matrix(table.column("vector"))
+    vectors = list_matrix(table.column("vector"))
     order = np.lexsort((rows, labels))
     rows, labels, similarity, vectors = (
         rows[order],

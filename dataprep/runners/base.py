@@ -151,6 +151,24 @@ class ShuffleOps(ABC):
         """The rows of ``data`` whose ``column`` is in ``values``."""
 
 
+def fixed_lists(matrix: np.ndarray, value_type: pa.DataType) -> pa.FixedSizeListArray:
+    """The rows of a 2-D ``matrix`` as a fixed-size list column (how datasets hold vectors,
+    signatures and band keys)."""
+    matrix = np.ascontiguousarray(matrix)
+    width = matrix.shape[1] if matrix.ndim == 2 else 0
+    return pa.FixedSizeListArray.from_arrays(pa.array(matrix.reshape(-1), value_type), width)
+
+
+def list_matrix(column, dtype=None) -> np.ndarray:
+    """A fixed-size list column (or chunked column) as a 2-D numpy matrix, one row per list
+    (cast to ``dtype`` when given)."""
+    column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    values = column.flatten().to_numpy(zero_copy_only=False)
+    if dtype is not None:
+        values = values.astype(dtype, copy=False)
+    return values.reshape(-1, column.type.list_size)
+
+
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 
 

@@ -77,7 +77,7 @@ def _write_block(table: pa.Table, plan: PassPlan, tally, settings: dict) -> pa.T
         folder = Path(settings["folder"]) / name
         written[name] = write_pieces(part, folder, first_row, **settings["options"])
     totals = settings["totals"]
-    stats = totals.batch_stats(batch, [])
+    stats = totals.batch_stats(batch)
     scores = totals.batch_scores(batch)
     return pa.table(
         {

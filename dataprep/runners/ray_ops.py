@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dataprep.passes import alive_rows
-from dataprep.runners.base import ShuffleOps
+from dataprep.runners.base import ShuffleOps, list_matrix
 from dataprep.runners.ray_graph import attach, by_partition, connected_components
 from dataprep.runners.ray_session import RaySession
 from dataprep.stage import Stage
@@ -26,11 +26,22 @@ def as_batch(table: pa.Table) -> pa.RecordBatch:
 
 def column_values(column) -> np.ndarray:
     """A column as numpy; a fixed-size list column as a matrix (one row per list)."""
-    column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
     if pa.types.is_fixed_size_list(column.type):
-        values = column.flatten().to_numpy(zero_copy_only=False)
-        return values.reshape(-1, column.type.list_size)
+        return list_matrix(column)
+    column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
     return column.to_numpy(zero_copy_only=False)
+
+
+def collect(data, columns: list[str]) -> dict[str, np.ndarray]:
+    """``columns`` of a (small) Ray Dataset as numpy arrays, in dataset order."""
+    parts = {name: [] for name in columns}
+    for batch in data.iter_batches(batch_size=None, batch_format="pyarrow"):
+        for name in columns:
+            parts[name].append(column_values(batch.column(name)))
+    return {
+        name: np.concatenate(values) if values else np.empty(0, np.int64)
+        for name, values in parts.items()
+    }
 
 
 class _ModelWorker:
@@ -87,14 +98,7 @@ class RayOps(ShuffleOps):
         return connected_components(edges, self.partitions)
 
     def collect(self, data, columns: list[str]) -> dict[str, np.ndarray]:
-        parts = {name: [] for name in columns}
-        for batch in data.iter_batches(batch_size=None, batch_format="pyarrow"):
-            for name in columns:
-                parts[name].append(column_values(batch.column(name)))
-        return {
-            name: np.concatenate(values) if values else np.empty(0, np.int64)
-            for name, values in parts.items()
-        }
+        return collect(data, columns)
 
     def materialize(self, data):
         return data.materialize()

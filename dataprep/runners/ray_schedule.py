@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 from dataprep.io.writer import ShardedWriter, write_pieces
 from dataprep.output import conform
 from dataprep.runners.ray_graph import attach
-from dataprep.runners.ray_ops import as_batch, column_values
+from dataprep.runners.ray_ops import as_batch, collect
 from dataprep.runners.ray_read import read_corpus
 from dataprep.runners.ray_session import RaySession
 from dataprep.schedule.curriculum import PlanDrawer
@@ -135,7 +135,7 @@ def schedule_on_ray(run, corpus, tmp_dir: Path, session: RaySession) -> Schedule
         parts += pickle.loads(row["parts"])
         reasons.update(pickle.loads(row["reasons"]))
     rejected_shards = _finish(rejected, parts)
-    found = _collect(
+    found = collect(
         data.map_batches(_schedulable, fn_args=(column,), batch_format="pyarrow"),
         ["row", "value"],
     )
@@ -191,11 +191,3 @@ def _plan_dataset(drawer: PlanDrawer, difficulty, report: PlanReport, batch_size
         )
         position += len(rows)
     return ray.data.from_arrow_refs(tables)
-
-
-def _collect(data, columns: list[str]) -> dict[str, np.ndarray]:
-    parts = {name: [] for name in columns}
-    for batch in data.iter_batches(batch_size=None, batch_format="pyarrow"):
-        for name in columns:
-            parts[name].append(column_values(batch.column(name)))
-    return {name: np.concatenate(values) for name, values in parts.items()}
