@@ -17,14 +17,12 @@ import numpy as np
 import pyarrow as pa
 
 from dataprep.dedup.kmeans import assign, kmeans_fit, sample_positions
-from dataprep.runners.base import ShuffleOps, fixed_lists, list_matrix, partition_of
+from dataprep.runners.base import ShuffleOps, list_matrix, partition_of, vector_lists
 
 
 def _vectors(batch: pa.RecordBatch, stage) -> pa.Table:
     rows, vectors = stage.fit_state(batch)
-    return pa.table(
-        {"row": rows, "vector": fixed_lists(np.asarray(vectors, np.float32), pa.float32())}
-    )
+    return pa.table({"row": rows, "vector": vector_lists(vectors)})
 
 
 def _assigned(table: pa.Table, centroids: np.ndarray, partitions: int) -> pa.Table:

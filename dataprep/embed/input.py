@@ -85,6 +85,9 @@ class EmbeddingInput:
         settings = self.encoder_settings()
         if settings.column is not None:
             column = batch.column(settings.column)
+            if batch.num_rows == 0:  # no row to read a width from, unless the type has one
+                width = column.type.list_size if pa.types.is_fixed_size_list(column.type) else 0
+                return np.empty((0, width), np.float32)
             lengths = pc.list_value_length(column).to_numpy(zero_copy_only=False)
             if column.null_count == 0 and len(lengths) and (lengths == lengths[0]).all():
                 # equal-length lists of floats: read the child values without Python objects

@@ -159,14 +159,24 @@ def fixed_lists(matrix: np.ndarray, value_type: pa.DataType) -> pa.FixedSizeList
     return pa.FixedSizeListArray.from_arrays(pa.array(matrix.reshape(-1), value_type), width)
 
 
+def vector_lists(matrix: np.ndarray) -> pa.ListArray:
+    """The rows of a 2-D float32 ``matrix`` as a list<float> column: unlike a fixed-size list,
+    a block with no rows (whose width is unknown) has the same type as the others."""
+    matrix = np.ascontiguousarray(matrix, np.float32)
+    offsets = np.arange(len(matrix) + 1, dtype=np.int32) * (matrix.shape[1] if len(matrix) else 0)
+    return pa.ListArray.from_arrays(pa.array(offsets), pa.array(matrix.reshape(-1)))
+
+
 def list_matrix(column, dtype=None) -> np.ndarray:
-    """A fixed-size list column (or chunked column) as a 2-D numpy matrix, one row per list
-    (cast to ``dtype`` when given)."""
+    """A list column of equal-length lists (fixed-size or not; chunked or not) as a 2-D numpy
+    matrix, one row per list (cast to ``dtype`` when given)."""
     column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
     values = column.flatten().to_numpy(zero_copy_only=False)
     if dtype is not None:
         values = values.astype(dtype, copy=False)
-    return values.reshape(-1, column.type.list_size)
+    if pa.types.is_fixed_size_list(column.type):
+        return values.reshape(-1, column.type.list_size)
+    return values.reshape(len(column), -1) if len(column) else values.reshape(0, 0)
 
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)

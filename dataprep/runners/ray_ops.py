@@ -25,8 +25,8 @@ def as_batch(table: pa.Table) -> pa.RecordBatch:
 
 
 def column_values(column) -> np.ndarray:
-    """A column as numpy; a fixed-size list column as a matrix (one row per list)."""
-    if pa.types.is_fixed_size_list(column.type):
+    """A column as numpy; a list column (of equal-length lists) as a matrix, one row per list."""
+    if pa.types.is_fixed_size_list(column.type) or pa.types.is_list(column.type):
         return list_matrix(column)
     column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
     return column.to_numpy(zero_copy_only=False)
@@ -38,10 +38,16 @@ def collect(data, columns: list[str]) -> dict[str, np.ndarray]:
     for batch in data.iter_batches(batch_size=None, batch_format="pyarrow"):
         for name in columns:
             parts[name].append(column_values(batch.column(name)))
-    return {
-        name: np.concatenate(values) if values else np.empty(0, np.int64)
-        for name, values in parts.items()
-    }
+    return {name: concatenated(values) for name, values in parts.items()}
+
+
+def concatenated(parts: list[np.ndarray]) -> np.ndarray:
+    """The parts of a collected column, joined (empty blocks left out: an empty block of
+    vectors has no width)."""
+    filled = [part for part in parts if len(part)]
+    if filled:
+        return np.concatenate(filled)
+    return parts[0] if parts else np.empty(0, np.int64)
 
 
 class _ModelWorker:
