@@ -1,7 +1,8 @@
-"""The whole command, not only the kernel: ``dataprep --help`` and ``dataprep filter -c
-configs/filter/dedup.yaml`` wall time at 1 and 2 processes on real-text corpora of 5,000 and
-100,000 documents (``corpora.resampled_corpus``), for this checkout and, measured in the same run
-on the same files, a baseline checkout (``--baseline``, e.g. a worktree of an older commit).
+"""The whole command, not only the kernel: ``dataprep --help``, ``dataprep stages`` and
+``dataprep filter -c configs/filter/dedup.yaml`` wall time, the last at 1 and 2 processes on
+real-text corpora of 5,000 and 100,000 documents (``corpora.resampled_corpus``), for this
+checkout and, measured in the same run on the same files, a baseline checkout (``--baseline``,
+e.g. a worktree of an older commit).
 
 Every measurement is a fresh ``python -m dataprep`` subprocess with ``PYTHONPATH`` set to the
 checkout, repeated ``--repeats`` times (default 3; median and spread reported), interleaved
@@ -137,14 +138,16 @@ def main() -> None:
     procs = [int(p) for p in args.procs.split(",")]
     corpora = {size: resampled_corpus(size) for size in sizes}
     scratch = Path(tempfile.mkdtemp(prefix="dataprep-e2e-"))
-    cases = [("help", None, None)] + [("filter", s, p) for s in sizes for p in procs]
+    quick = {"help": ["--help"], "stages": ["stages"]}  # no input: start-up and listing only
+    cases = [(kind, None, None) for kind in quick]
+    cases += [("filter", s, p) for s in sizes for p in procs]
     seconds: dict[tuple, list[float]] = {}
     try:
         for _ in range(args.repeats):
             for kind, size, proc in cases:
                 for name, code in trees.items():  # interleaved: the same moment for both
-                    if kind == "help":
-                        arguments = ["--help"]
+                    if kind in quick:
+                        arguments = quick[kind]
                     else:
                         out = scratch / f"{name}-{size}-{proc}"
                         arguments = ["filter", str(corpora[size]), "-o", str(out), "-c", RECIPE]

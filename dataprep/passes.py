@@ -23,7 +23,7 @@ from dataprep.stage import (
     alive_mask,
     set_column,
 )
-from dataprep.storage.parsed import batch_of
+from dataprep.storage.parsed import BatchRef, batch_of
 
 
 def start_batch(batch: pa.RecordBatch, cached: tuple[pa.Array, pa.Array] | None):
@@ -102,3 +102,59 @@ def pass_task(plan: PassPlan, item: tuple[pa.RecordBatch, Any]):
     state = plan.fit_stage.fit_state(alive_rows(batch))
     seconds.append(time.perf_counter() - start)
     return state, decisions, seconds
+
+
+@dataclass
+class ColumnChanges:
+    """A transformed batch sent back as the columns that differ from the batch at ``ref``
+    (the stages' new columns and verdicts, and any column a stage rewrote): the input columns,
+    usually most of the bytes, are read again from the parsed corpus instead of being pickled.
+
+    ref: where the batch as read is; schema: the transformed batch's schema; changed: its
+    columns whose data is not the read batch's, by name.
+    """
+
+    ref: BatchRef
+    schema: pa.Schema
+    changed: dict[str, pa.Array]
+
+    @classmethod
+    def between(cls, ref: BatchRef, read: pa.RecordBatch, transformed: pa.RecordBatch):
+        changed = {}
+        for name, column in zip(transformed.schema.names, transformed.columns, strict=True):
+            index = read.schema.get_field_index(name)
+            if index < 0 or not _same_data(read.column(index), column):
+                changed[name] = column
+        return cls(ref, transformed.schema, changed)
+
+    def apply(self) -> pa.RecordBatch:
+        """The transformed batch."""
+        read = self.ref.read()
+        columns = [
+            self.changed[name] if name in self.changed else read.column(name)
+            for name in self.schema.names
+        ]
+        return pa.RecordBatch.from_arrays(columns, schema=self.schema)
+
+
+def _same_data(first: pa.Array, second: pa.Array) -> bool:
+    """Whether two arrays are views of the same memory (not merely equal values)."""
+    if first.type != second.type or first.offset != second.offset or len(first) != len(second):
+        return False
+    for a, b in zip(first.buffers(), second.buffers(), strict=True):
+        if (a is None) != (b is None) or (
+            a is not None and (a.address, a.size) != (b.address, b.size)
+        ):
+            return False
+    return True
+
+
+def pass_task_by_ref(plan: PassPlan, item: tuple[BatchRef, Any]):
+    """``pass_task`` for a worker process given a BatchRef: a writing pass returns
+    (ColumnChanges, seconds per stage) instead of the whole batch."""
+    if plan.fit_stage is not None:
+        return pass_task(plan, item)
+    ref, cached = item
+    read = ref.read()
+    batch, seconds = transform(plan, start_batch(read, cached))
+    return ColumnChanges.between(ref, read, batch), seconds

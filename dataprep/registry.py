@@ -8,9 +8,10 @@ knowing where they live. It is filled on the first ``get`` or ``available`` (so 
    ``dataprep.quality``, ``dataprep.score``, ``dataprep.select``) is found with
    ``pkgutil.iter_modules`` and imported, in sorted order; their ``@register`` decorators do the
    rest. A new built-in stage therefore only needs ``@register`` in a module of one of those
-   packages, never an entry in a list. Those modules must stay cheap to import: optional heavy
-   dependencies (torch, transformers, sentence_transformers, ...) are imported inside the
-   functions that use them, never at module top level.
+   packages, never an entry in a list (then ``python -m dataprep.catalog --write`` regenerates
+   the index ``dataprep stages`` reads; a test fails until it does). Those modules must stay
+   cheap to import: optional heavy dependencies (torch, transformers, sentence_transformers,
+   ...) are imported inside the functions that use them, never at module top level.
 
 2. Plugin stages. Every entry point of the group ``dataprep.stages`` is loaded, sorted by name.
    A third-party package declares its stages in its ``pyproject.toml``::
@@ -29,23 +30,27 @@ an "Unknown stage" error pointing nowhere near the cause. An entry point that ca
 whose name is taken already (by a built-in or another plugin), raise a one-line ``ConfigError``
 that names the entry point, its distribution and the cause. It is raised by every lookup,
 ``dataprep stages`` included, until the plugin is fixed or uninstalled.
+
+Importing this module is light (``dataprep.stage``, numpy and pyarrow load with the first
+lookup), and ``dataprep stages`` does not fill the registry while the generated index of
+the built-in stages is current and no plugin is installed: see ``dataprep.catalog``.
 """
 
 from __future__ import annotations
 
 import difflib
 import importlib
+import importlib.util
 import pkgutil
 from importlib import metadata
 from types import ModuleType
 
 from dataprep.errors import ConfigError
-from dataprep.stage import Stage
 
 ENTRY_POINT_GROUP = "dataprep.stages"
 
 # The packages whose modules define the built-in stages (see the module docstring).
-_FAMILY_PACKAGES = ("dataprep.dedup", "dataprep.quality", "dataprep.score", "dataprep.select")
+FAMILY_PACKAGES = ("dataprep.dedup", "dataprep.quality", "dataprep.score", "dataprep.select")
 
 _REGISTRY: dict[str, type] = {}
 _loaded = False  # True once built-ins and plugins are all in _REGISTRY
@@ -80,14 +85,28 @@ def register(cls: type) -> type:
     return cls
 
 
-def _builtin_modules() -> list[str]:
-    """Sorted dotted names of the modules imported to find the built-in stages: every module of
-    the stage family packages, as ``pkgutil.iter_modules`` lists them."""
-    names = []
-    for package_name in _FAMILY_PACKAGES:
-        package = importlib.import_module(package_name)
-        names += [f"{package_name}.{m.name}" for m in pkgutil.iter_modules(package.__path__)]
-    return sorted(names)
+def builtin_sources() -> dict[str, str | None]:
+    """Dotted name -> file of every module imported to find the built-in stages: the stage
+    family packages and every module of theirs (as ``pkgutil.iter_modules`` lists them), found
+    without importing any of them. The file is None for a module without one."""
+    sources = {}
+    for package_name in FAMILY_PACKAGES:
+        package = importlib.util.find_spec(package_name)
+        sources[package_name] = package.origin
+        for info in pkgutil.iter_modules(package.submodule_search_locations):
+            name = f"{package_name}.{info.name}"
+            sources[name] = info.module_finder.find_spec(name).origin
+    return dict(sorted(sources.items()))
+
+
+def builtin_stages() -> dict[str, type]:
+    """Name -> class of every built-in stage: imports every module of the stage family
+    packages, in sorted order, and returns what their ``@register`` decorators registered
+    (plugins are not loaded; classes registered from elsewhere are left out)."""
+    modules = builtin_sources()
+    for module in modules:
+        importlib.import_module(module)
+    return {name: cls for name, cls in sorted(_REGISTRY.items()) if cls.__module__ in modules}
 
 
 def _one_line(error: BaseException) -> str:
@@ -106,6 +125,8 @@ def _describe(entry_point: metadata.EntryPoint) -> str:
 
 def _load_entry_point(entry_point: metadata.EntryPoint) -> None:
     """Load one plugin entry point and register what it names; ConfigError when that fails."""
+    from dataprep.stage import Stage  # numpy and pyarrow: loaded by the first lookup only
+
     try:
         target = entry_point.load()
         if isinstance(target, type) and issubclass(target, Stage):
@@ -128,8 +149,7 @@ def _load() -> None:
         return
     _loading = True
     try:
-        for module in _builtin_modules():
-            importlib.import_module(module)
+        builtin_stages()
         builtins = dict(_REGISTRY)
         entry_points = metadata.entry_points(group=ENTRY_POINT_GROUP)
         try:

@@ -6,11 +6,19 @@ import numpy as np
 import pyarrow as pa
 
 from dataprep.dedup.exact import ExactDedup
-from dataprep.passes import PassPlan, alive_rows, pass_task, start_batch
+from dataprep.passes import (
+    ColumnChanges,
+    PassPlan,
+    alive_rows,
+    pass_task,
+    pass_task_by_ref,
+    start_batch,
+)
 from dataprep.quality.simple import LengthFilter
 from dataprep.score.text import LengthScorer
-from dataprep.stage import ROW_COLUMN, RunContext
-from dataprep.storage.parsed import BatchRef, ParsedCorpus
+from dataprep.stage import ROW_COLUMN, RunContext, Stage, set_column
+from dataprep.storage import parsed as parsed_module
+from dataprep.storage.parsed import ParsedCorpus
 
 
 def bound(*stages):
@@ -119,7 +127,7 @@ def test_pass_task_reads_a_batch_ref(tmp_path):
     parsed = ParsedCorpus(tmp_path / "parsed.arrow")
     list(parsed.keeping(batches))
     plan = PassPlan.upto(stages, 1)
-    from_ref, _ = pass_task(plan, (BatchRef(str(parsed.path), 1), None))
+    from_ref, _ = pass_task(plan, (list(parsed.refs())[1], None))
     direct, _ = pass_task(plan, (batches[1], None))
     assert from_ref.equals(direct)
     assert from_ref.column("dp_reject_stage").to_pylist() == [None, "length_filter"]
@@ -131,3 +139,54 @@ def test_alive_rows_drops_rejected_rows():
     untouched = start_batch(batch_of_texts(["a"]), None)
     assert alive_rows(untouched) is untouched
     assert np.array_equal(alive_rows(batch).column(ROW_COLUMN).to_numpy(), [0, 2])
+
+
+class Uppercase(Stage):
+    """A stage that rewrites the text column."""
+
+    name = "uppercase"
+
+    def transform_batch(self, batch):
+        return set_column(batch, "text", pa.compute.utf8_upper(batch.column("text")))
+
+
+def parsed_refs(tmp_path, batches):
+    corpus = ParsedCorpus(tmp_path / "parsed.arrow")
+    return list(corpus.keeping(batches, as_refs=True))
+
+
+def test_a_writing_pass_by_ref_sends_back_only_the_changed_columns(tmp_path):
+    stages = bound(LengthFilter(min_words=2), LengthScorer())
+    batches = [batch_of_texts(["one", "two words"])]
+    ref = parsed_refs(tmp_path, batches)[0]
+    plan = PassPlan.upto(stages, 2)
+    changes, seconds = pass_task_by_ref(plan, (ref, None))
+    assert isinstance(changes, ColumnChanges) and len(seconds) == 2
+    # The input columns are read again by the driver, not sent back.
+    assert sorted(changes.changed) == ["dp_reject_reason", "dp_reject_stage", "dp_score_length"]
+    whole, _ = pass_task(plan, (batches[0], None))
+    assert changes.apply().equals(whole)
+    parsed_module.release()
+
+
+def test_a_rewritten_input_column_is_sent_back(tmp_path):
+    stages = bound(Uppercase())
+    ref = parsed_refs(tmp_path, [batch_of_texts(["ab", "c"])])[0]
+    changes, _ = pass_task_by_ref(PassPlan.upto(stages, 1), (ref, None))
+    assert "text" in changes.changed and ROW_COLUMN not in changes.changed
+    assert changes.apply().column("text").to_pylist() == ["AB", "C"]
+    parsed_module.release()
+
+
+def test_a_fit_pass_by_ref_is_pass_task(tmp_path):
+    stages = bound(LengthFilter(min_words=2))
+    batches = [batch_of_texts(["one", "two words", "two words"])]
+    ref = parsed_refs(tmp_path, batches)[0]
+    plan = PassPlan.upto(stages, 1, fit_stage=ExactDedup())
+    plan.fit_stage.bind(RunContext())
+    by_ref = pass_task_by_ref(plan, (ref, None))
+    direct = pass_task(plan, (batches[0], None))
+    assert np.array_equal(by_ref[0][0], direct[0][0])  # the alive rows' row numbers
+    assert np.array_equal(by_ref[0][1], direct[0][1])  # and their hashes
+    assert by_ref[1][1].to_pylist() == direct[1][1].to_pylist()
+    parsed_module.release()

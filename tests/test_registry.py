@@ -253,3 +253,25 @@ def test_a_plugin_stage_cannot_take_a_builtin_name(install_plugin, value, decora
     )
     with pytest.raises(ConfigError, match=message):
         registry.get("exact_dedup")
+
+
+def test_dataprep_stages_lists_plugin_stages_from_the_loaded_registry(install_plugin):
+    from dataprep import catalog
+
+    install_plugin(
+        {"short": "dataprep_test_plugin:ShortDocs"}, {"dataprep_test_plugin": PLUGIN_STAGES}
+    )
+    assert not catalog.index_is_current()  # a plugin is installed: the index cannot know it
+    lines = catalog.listing()
+    assert "plugin_short_docs (filter): min_chars=5" in lines
+    assert lines == [
+        catalog.line(name, catalog.describe(registry.get(name))) for name in registry.available()
+    ]
+
+
+def test_dataprep_stages_raises_the_error_of_a_broken_plugin(install_plugin):
+    from dataprep import catalog
+
+    install_plugin({"broken": "dataprep_no_such_module:Stage"}, {})
+    with pytest.raises(ConfigError, match=r"^Stage plugin entry point 'broken' .* cannot be"):
+        catalog.listing()

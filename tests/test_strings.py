@@ -76,3 +76,11 @@ def test_returns_views_not_copies_of_the_arrow_buffers():
     _, offsets_buffer, data_buffer = array.buffers()
     assert data.ctypes.data == data_buffer.address
     assert offsets.ctypes.data == offsets_buffer.address
+
+
+def test_a_string_array_text_is_not_copied_either():
+    """32-bit offsets are widened to int64; the text bytes stay Arrow's."""
+    array = pa.array(["abc", "dé"], pa.string())
+    data, offsets = string_buffers(array.slice(1))
+    assert data.ctypes.data == array.buffers()[2].address
+    assert offsets.dtype == np.int64 and offsets.tolist() == [3, 6]

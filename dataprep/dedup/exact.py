@@ -18,6 +18,7 @@ each partition is sorted and reduced by the same ``DuplicateGroups``.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from unicodedata import is_normalized, normalize
 
 import numba as nb
 import numpy as np
@@ -44,16 +45,15 @@ def normalize_texts(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Normalized UTF-8 bytes of each text as (data, int64 offsets); null reads as "".
 
-    NFKC runs only on non-ASCII texts (it leaves ASCII unchanged); whitespace collapsing turns
-    each run of ASCII whitespace into one space and trims both ends (after NFKC, Unicode spaces
-    such as U+00A0 are ASCII spaces already).
+    Whitespace collapsing turns each run of ASCII whitespace into one space and trims both ends
+    (after NFKC, Unicode spaces such as U+00A0 are ASCII spaces already).
     """
-    texts = pc.fill_null(texts.cast(pa.large_string()), "")
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks()
+    if texts.null_count:
+        texts = pc.fill_null(texts, "")
     if nfkc:
-        non_ascii = pc.invert(pc.string_is_ascii(texts))
-        if pc.any(non_ascii).as_py():
-            normalized = pc.utf8_normalize(texts.filter(non_ascii), form="NFKC")
-            texts = pc.replace_with_mask(texts, non_ascii, normalized)
+        texts = nfkc_normalize(texts)
     if lowercase:
         texts = pc.utf8_lower(texts)
     if strip_punctuation:
@@ -64,6 +64,27 @@ def normalize_texts(
     if collapse_whitespace:
         return _collapse_whitespace(data, offsets)
     return data, offsets
+
+
+def nfkc_normalize(texts: pa.Array) -> pa.Array:
+    """Unicode NFKC of each text of a string array without nulls (Python's unicodedata: the
+    Unicode version of the running Python, 14.0 on 3.11).
+
+    Only non-ASCII texts are looked at (NFKC leaves ASCII unchanged), and only those the quick
+    check does not find normalized already are rewritten: on real web text this is about 3x
+    faster than Arrow's utf8_normalize, which rewrites every text it is given.
+    """
+    non_ascii = np.flatnonzero(pc.invert(pc.string_is_ascii(texts)).to_numpy(False))
+    if len(non_ascii) == 0:
+        return texts
+    values = texts.take(non_ascii).to_pylist()
+    changed = [i for i, text in enumerate(values) if not is_normalized("NFKC", text)]
+    if not changed:
+        return texts
+    mask = np.zeros(len(texts), dtype=bool)
+    mask[non_ascii[changed]] = True
+    normalized = pa.array([normalize("NFKC", values[i]) for i in changed], texts.type)
+    return pc.replace_with_mask(texts, pa.array(mask), normalized)
 
 
 @nb.njit(cache=True)
@@ -118,7 +139,7 @@ class ExactDedup(Selector):
     """
 
     name = "exact_dedup"
-    version = 1
+    version = 2  # 2: NFKC by Python's unicodedata (was Arrow's utf8proc)
 
     def __init__(
         self,

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing
 from typing import Any
 
-from dataprep.passes import PassPlan, pass_task
+from dataprep.passes import PassPlan, pass_task, pass_task_by_ref
 from dataprep.progress import progress_bar
 from dataprep.runners.base import Job, Runner, Session, Written
 from dataprep.runners.local_write import write_pass
@@ -60,7 +60,7 @@ class LocalSession(Session):
         self.pool = None
         if runner.num_proc > 1:
             self.pool = WorkerPool(runner.num_proc, job.folder.work_dir)
-            self.pool.start()  # the workers start while the first batches are read
+            self.pool.start_early()
 
     def close(self) -> None:
         if self.pool is not None:
@@ -72,24 +72,29 @@ class LocalSession(Session):
 
     def items(self, label: str, last: bool = False) -> Iterator:
         """(batch or BatchRef, cached decisions or None) for every batch of the corpus, in
-        input order: from the parsed corpus when an earlier pass wrote it, else from the input
-        (kept in the parsed corpus unless this is the ``last`` pass)."""
+        input order: from the parsed corpus when an earlier pass wrote it, else from the input,
+        kept in the parsed corpus unless this is the ``last`` pass and runs here (workers are
+        given references to the parsed batches, not the batches)."""
         if self.parsed.complete:
             batches = self.parsed.refs()
         else:
             batches = self.job.corpus.iter_batches()
-            if not last:
-                batches = self.parsed.keeping(batches)
+            if self.pool is not None or not last:
+                batches = self.parsed.keeping(batches, as_refs=self.pool is not None)
         batches = progress_bar(batches, label, enabled=self.job.settings.progress)
         if self.log is None:
             return ((batch, None) for batch in batches)
         return zip(batches, self.log.read(), strict=True)
 
     def map(self, plan: PassPlan, items: Iterable) -> Iterator:
-        """``pass_task`` on every item, in order: in the pool, or here with one process."""
-        if self.pool is not None:
-            return self.pool.map(pass_task, plan, items)
-        return _in_process(pass_task, plan, items)
+        """``pass_task`` on every item, in order: in the pool, or here with one process. A
+        writing pass's batches come back whole either way."""
+        if self.pool is None:
+            return _in_process(pass_task, plan, items)
+        results = self.pool.map(pass_task_by_ref, plan, items)
+        if plan.fit_stage is not None:
+            return results
+        return _applied(results)
 
     def restore(self, fit_indices: list[int]) -> int:
         state, work_dir = self.job.folder.state, self.job.folder.work_dir
@@ -150,6 +155,13 @@ def _timed(items: Iterator, waited: list[float]) -> Iterator:
 
 
 _DONE = object()
+
+
+def _applied(results: Iterator) -> Iterator:
+    """The writing pass's (ColumnChanges, seconds) results as (batch, seconds)."""
+    with closing(results):
+        for changes, seconds in results:
+            yield changes.apply(), seconds
 
 
 def _in_process(function: Callable[[Any, Any], Any], payload: Any, items: Iterable) -> Iterator:

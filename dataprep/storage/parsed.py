@@ -1,50 +1,57 @@
 """The corpus parsed once: the record batches of a run's first pass, kept in its work folder for
-the later passes.
+the later passes and for the worker processes.
 
-A recipe with whole-corpus stages reads the corpus once per pass. The first pass writes every
-batch as the reader gave it (rows, ids, row numbers, bad-input verdicts) to an Arrow IPC file
-(LZ4-compressed buffers); later passes read batch ``i`` back from the memory-mapped file instead
-of reading and parsing the input again, and a worker process given ``BatchRef(path, i)`` reads
-it there itself, so batches are not pickled from the driver to the workers either. The file is
-written under a temporary name and renamed when complete, so its presence means it is whole
-(a resumed run uses it; an interrupted first pass starts over).
+The first pass appends every batch as the reader gave it (rows, ids, row numbers, bad-input
+verdicts) to one file, each batch a self-contained Arrow IPC stream at a known offset. A batch
+can be read back as soon as it is written, so worker processes get a ``BatchRef`` (path,
+offset, size) instead of the batch itself, in the first pass too: batches are not pickled from
+the driver to the workers. Later passes read every batch back from the memory-mapped file
+instead of reading and parsing the input again. The offsets are written to ``<file>.index``
+once the last batch is in: its presence means the file is whole (a resumed run uses it; an
+interrupted first pass starts over). Batches may differ in schema.
 
-Disk: the corpus's Arrow size after LZ4 (text compresses about 2x), removed with the work folder.
+The buffers are not compressed: reads are then zero-copy views of the memory-mapped file (no
+memory of their own, and nothing to decompress), and the driver, which writes the file while
+the workers wait for batches, writes 3x faster than with LZ4 (0.13 s against 0.40 s for 100,000
+web documents), at the cost of disk. Disk: the corpus's Arrow size (about its JSONL size),
+removed with the work folder.
 """
 
 from __future__ import annotations
 
+import itertools
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 
-COMPRESSION = "lz4"
-
-# In each process: the open memory-mapped readers ({path: reader}).
-_READERS: dict[str, pa.ipc.RecordBatchFileReader] = {}
+# In each process: the open memory map of the parsed file last read ({path: memory map}).
+_SOURCES: dict[str, pa.MemoryMappedFile] = {}
 
 
 @dataclass(frozen=True)
 class BatchRef:
-    """Batch ``index`` of the parsed corpus file at ``path``."""
+    """The batch stored at ``offset`` (``size`` bytes) of the parsed corpus file at ``path``."""
 
     path: str
-    index: int
+    offset: int
+    size: int
 
     def read(self) -> pa.RecordBatch:
-        reader = _READERS.get(self.path)
-        if reader is None:
-            _READERS.clear()  # one run's file at a time
-            reader = pa.ipc.open_file(pa.memory_map(self.path))
-            _READERS[self.path] = reader
-        return reader.get_batch(self.index)
+        source = _SOURCES.get(self.path)
+        if source is None or source.size() < self.offset + self.size:
+            _SOURCES.clear()  # one run's file at a time; a file still growing is mapped again
+            source = pa.memory_map(self.path)
+            _SOURCES[self.path] = source
+        return pa.ipc.open_stream(source.read_at(self.size, self.offset)).read_next_batch()
 
 
 def release() -> None:
-    """Close this process's memory-mapped readers (at the end of a run)."""
-    _READERS.clear()
+    """Close this process's memory maps (at the end of a run)."""
+    _SOURCES.clear()
 
 
 def batch_of(item: pa.RecordBatch | BatchRef) -> pa.RecordBatch:
@@ -53,45 +60,45 @@ def batch_of(item: pa.RecordBatch | BatchRef) -> pa.RecordBatch:
 
 
 class ParsedCorpus:
-    """The parsed corpus file of one run, at ``path`` (e.g. OUT's work folder / parsed.arrow)."""
+    """The parsed corpus file of one run, at ``path`` (e.g. OUT's work folder / parsed.arrow),
+    and its index of batch offsets at ``<path>.index``."""
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self._partial = self.path.with_name(self.path.name + ".partial")
+        self.index_path = self.path.with_name(self.path.name + ".index")
 
     @property
     def complete(self) -> bool:
-        return self.path.exists()
+        return self.index_path.exists()
 
     def refs(self) -> Iterator[BatchRef]:
         """A reference to every batch, in order (the file must be complete)."""
-        with pa.memory_map(str(self.path)) as source:
-            count = pa.ipc.open_file(source).num_record_batches
-        return (BatchRef(str(self.path), index) for index in range(count))
+        offsets = np.fromfile(self.index_path, dtype=np.int64).tolist()
+        return (
+            BatchRef(str(self.path), start, end - start)
+            for start, end in itertools.pairwise(offsets)
+        )
 
-    def keeping(self, batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        """``batches`` unchanged, each also written to the file, which is complete (renamed)
-        once they are exhausted. A batch whose schema differs from the first one's stops the
-        copy (the file is dropped: later passes read the input again)."""
-        writer, schema = None, None
-        options = pa.ipc.IpcWriteOptions(compression=COMPRESSION)
+    def keeping(self, batches: Iterable[pa.RecordBatch], *, as_refs: bool = False) -> Iterator:
+        """Each of ``batches``, or with ``as_refs`` a reference to it, once it is written to
+        the file; the file is complete (its index written) once they are exhausted. Stopped
+        early, it leaves no file."""
+        self.index_path.unlink(missing_ok=True)
+        offsets = [0]
+        finished = False
         try:
-            for batch in batches:
-                if writer is None and schema is None:
-                    schema = batch.schema
-                    writer = pa.ipc.new_file(str(self._partial), schema, options=options)
-                if writer is not None and not batch.schema.equals(schema):
-                    writer.close()
-                    writer = None
-                    self._partial.unlink(missing_ok=True)
-                if writer is not None:
-                    writer.write_batch(batch)
-                yield batch
-            if writer is not None:
-                writer.close()
-                writer = None
-                self._partial.rename(self.path)
+            with pa.OSFile(str(self.path), "wb") as sink:
+                for batch in batches:
+                    with pa.ipc.new_stream(sink, batch.schema) as writer:
+                        writer.write_batch(batch)
+                    sink.flush()
+                    offsets.append(sink.tell())
+                    size = offsets[-1] - offsets[-2]
+                    yield BatchRef(str(self.path), offsets[-2], size) if as_refs else batch
+            partial = self.index_path.with_name(self.index_path.name + ".partial")
+            np.asarray(offsets, dtype=np.int64).tofile(partial)
+            os.replace(partial, self.index_path)
+            finished = True
         finally:
-            if writer is not None:  # stopped early: no complete copy
-                writer.close()
-                self._partial.unlink(missing_ok=True)
+            if not finished:
+                self.path.unlink(missing_ok=True)

@@ -1,9 +1,12 @@
+import unicodedata
 from collections import Counter
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from conftest import read_jsonl_gz, shared_file
 
-from dataprep.dedup.exact import ExactDedup
+from dataprep.dedup.exact import ExactDedup, nfkc_normalize
 from dataprep.errors import ConfigError
 from dataprep.testing import reasons_of, run_stage
 
@@ -126,3 +129,40 @@ def test_tiny_sorted_runs_give_the_in_memory_result_on_ag_news_with_copies(monke
     clusters = out.column("dp_dup_cluster").to_pylist()
     assert [c if c is not None else i for i, c in enumerate(clusters)] == expected
     assert reasons_of(out).count("exact_duplicate") >= len(copies)
+
+
+NFKC_CASES = [
+    "plain ascii",
+    "non\u00a0breaking space",  # -> ASCII space
+    "wait\u2026",  # ellipsis -> three dots
+    "\uff26\uff55\uff4c\uff4c width",  # full-width letters
+    "\ufb01nance",  # the fi ligature
+    "cafe\u0301",  # e + combining acute -> precomposed
+    "caf\u00e9 already composed",
+    "\u1100\u1161 jamo",  # Hangul jamo -> one syllable
+    "\u201ccurly quotes\u201d stay",
+    "x\u00b2 and \u2460",  # superscript two, circled one
+    "\u65e5\u672c\u8a9e",
+]
+
+
+def test_nfkc_is_the_unicode_nfkc_of_every_text():
+    texts = pa.array(NFKC_CASES)
+    normalized = nfkc_normalize(texts).to_pylist()
+    assert normalized == [unicodedata.normalize("NFKC", text) for text in NFKC_CASES]
+    # Arrow's utf8proc (the previous implementation) agrees on every case here.
+    assert normalized == pc.utf8_normalize(texts, form="NFKC").to_pylist()
+    assert normalized[1:6] == ["non breaking space", "wait...", "Full width", "finance", "café"]
+
+
+def test_nfkc_returns_the_array_itself_when_nothing_changes():
+    ascii_only = pa.array(["abc", "d e f"])
+    assert nfkc_normalize(ascii_only) is ascii_only
+    normalized_already = pa.array(["caf\u00e9", "\u201cq\u201d", "\u65e5"])
+    assert nfkc_normalize(normalized_already) is normalized_already
+
+
+def test_exact_dedup_matches_copies_that_differ_only_under_nfkc():
+    texts = ["the \ufb01rst item\u2026", "The first item...", "the first item"]
+    result = run_stage(ExactDedup(), [{"text": text} for text in texts])
+    assert reasons_of(result) == [None, "exact_duplicate", None]
