@@ -98,7 +98,7 @@ def _versions() -> dict[str, str]:
 
 
 def summary(report: dict) -> str:
-    """The README's sentence about a committed report (tests/test_readme.py checks it)."""
+    """The README's sentences about a committed report (tests/test_readme.py checks them)."""
     median = {
         (r["tree"], r["command"], r["docs"], r["num_proc"]): r["median_s"]
         for r in report["results"]
@@ -109,17 +109,25 @@ def summary(report: dict) -> str:
         before = median.get(("baseline", command, docs, procs))
         return f"{now:.2f} s" + (f" (was {before:.2f} s)" if before is not None else "")
 
+    def ratio(docs) -> str:
+        one, two = (median[("current", "filter", docs, procs)] for procs in (1, 2))
+        return f"{one / two:.2f}x"
+
     sizes = sorted({r["docs"] for r in report["results"] if r["docs"]})
     small, large = sizes[0], sizes[-1]
-    one, two = median[("current", "filter", large, 1)], median[("current", "filter", large, 2)]
+    stages = (
+        f"`dataprep stages` {pair('stages')}; "
+        if ("current", "stages", None, None) in median
+        else ""
+    )
     return (
-        f"`dataprep --help` {pair('help')}; `dataprep filter -c {report['recipe']}` on "
-        f"{large:,} real documents {pair('filter', large, 1)} with one process and "
-        f"{pair('filter', large, 2)} with two, on {small:,} documents "
-        f"{pair('filter', small, 1)} with one process (median of {report['repeats']}, the "
-        f"previous code measured in the same run). Two processes are {one / two:.2f}x one "
-        "process on this 2-core machine: the driver still parses the input and writes the "
-        "output."
+        f"`dataprep --help` {pair('help')}; {stages}`dataprep filter -c {report['recipe']}` "
+        f"on {large:,} real documents {pair('filter', large, 1)} with one process and "
+        f"{pair('filter', large, 2)} with two; on {small:,} documents "
+        f"{pair('filter', small, 1)} with one and {pair('filter', small, 2)} with two (median "
+        f"of {report['repeats']}, the previous code measured in the same run). Two processes "
+        f"are {ratio(large)} one process at {large:,} documents and {ratio(small)} at "
+        f"{small:,} on this 2-core machine."
     )
 
 

@@ -153,16 +153,60 @@ def run(corpus: Path, out: Path, recipe: Path, num_proc: int, code: Path) -> dic
     }
 
 
+def versions() -> dict[str, str]:
+    """Versions of the libraries the measured run depends on."""
+    from importlib.metadata import version
+
+    found = {"python": platform.python_version()}
+    for name in ("pyarrow", "numpy", "numba", "xxhash", "click"):
+        found[name] = version(name)
+    return found
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:,.0f} s" if seconds < 120 else f"{seconds / 60:.1f} minutes"
+
+
+def summary(report: dict, label: str = "current") -> str:
+    """The README's lines about the runs labelled ``label``, one per recipe and corpus size
+    (tests/test_readme.py checks that the README holds them)."""
+    runs = [r for r in report["runs"] if r["label"] == label]
+    lines = []
+    for recipe, docs in sorted({(r["recipe"], r["docs"]) for r in runs}, key=lambda k: k[1]):
+        group = sorted(
+            (r for r in runs if (r["recipe"], r["docs"]) == (recipe, docs)),
+            key=lambda r: r["num_proc"],
+        )
+        measured = "; ".join(
+            f"{_duration(r['seconds'])} with {r['num_proc']} "
+            f"{'process' if r['num_proc'] == 1 else 'processes'} ({r['docs_per_s']:,.0f} docs/s, "
+            f"peak RSS of all processes {r['peak_rss_tree_mb']:,.0f} MB)"
+            for r in group
+        )
+        lines.append(
+            f"- `dataprep filter -c {recipe}` on {docs:,} real resampled documents "
+            f"({group[0]['input_mb'] / 1000:.2f} GB of JSONL): {measured} (commit "
+            f"{group[0]['code_commit']})."
+        )
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=10_000_000)
-    parser.add_argument("--data-dir", type=Path, required=True, help="corpus folder (not the repo)")
+    parser.add_argument("--data-dir", type=Path, help="corpus folder (not the repo)")
     parser.add_argument("--num-proc", type=int, default=2)
     parser.add_argument("--recipe", type=Path, default=REPO / "configs" / "filter" / "default.yaml")
     parser.add_argument("--code", type=Path, default=REPO, help="checkout to run (PYTHONPATH)")
     parser.add_argument("--label", default="", help="e.g. 'before': kept apart in --out")
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--print-summary", type=Path, default=None, help="a results JSON")
     args = parser.parse_args()
+    if args.print_summary:
+        print(summary(json.loads(args.print_summary.read_text())))
+        return
+    if args.data_dir is None:
+        parser.error("--data-dir is required to run")
     args.data_dir.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     corpus = resampled_corpus(args.docs, directory=args.data_dir)
@@ -174,6 +218,7 @@ def main() -> None:
         "code_commit": _git_commit(args.code),
         "recipe": str(recipe.relative_to(REPO)) if recipe.is_relative_to(REPO) else str(recipe),
         "command": "python benchmarks/bench_scale.py " + " ".join(sys.argv[1:]),
+        "versions": versions(),
         **result,
     }
     print(json.dumps(result), flush=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import logging
 import sys
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -99,6 +100,12 @@ def main() -> None:
     Reads JSONL, Parquet, Arrow or saved Hugging Face datasets and writes an Arrow dataset
     (OUT/data) plus every rejected row with its reason (OUT/rejected).
     """
+    warnings.showwarning = _show_warning
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """A warning as one line on stderr ("warning: ..."), not Python's two-line form."""
+    click.echo(f"warning: {message}", err=True)
 
 
 class Processes(click.ParamType):
@@ -204,13 +211,19 @@ def _output_settings(options: dict, recipe: dict) -> dict:
     }
 
 
+class _EchoHandler(logging.Handler):
+    """Log messages as plain lines on the stderr of the moment (click.echo), so a caller that
+    swaps stderr (CliRunner, a notebook) sees them."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(record.getMessage(), err=True)
+
+
 def _run_recipe(verb: str, inputs, output, config, quiet, **options) -> None:
     """Load the recipe, run it, print the summary; user errors become one-line messages.
     Ctrl-C stops with status 130 and says how to resume."""
     if not logging.getLogger("dataprep").handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        logging.getLogger("dataprep").addHandler(handler)
+        logging.getLogger("dataprep").addHandler(_EchoHandler())
     logging.getLogger("dataprep").setLevel(logging.WARNING if quiet else logging.INFO)
     from dataprep.config import build_stages
     from dataprep.pipeline import Pipeline

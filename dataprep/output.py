@@ -29,6 +29,7 @@ from dataprep.io.readers import Corpus
 from dataprep.stage import REJECT_COLUMNS
 from dataprep.stats import StageStats
 from dataprep.storage.checkpoint import FINGERPRINT_FILE, RunState, crash_point
+from dataprep.storage.lock import OutputLock
 
 logger = logging.getLogger("dataprep")
 
@@ -61,6 +62,9 @@ class OutputFolder:
     """``out_dir``, built in its temporary folder and renamed into place when complete.
 
     overwrite: replace an existing ``out_dir`` (default False: refuse when it is not empty).
+
+    A run holds the folder's lock (dataprep.storage.lock) from ``start`` to ``release``, so a
+    second run into the same folder refuses at once instead of sharing its temporary folder.
     """
 
     def __init__(self, out_dir: str | Path, overwrite: bool = False) -> None:
@@ -69,6 +73,7 @@ class OutputFolder:
         self.overwrite = overwrite
         self.state = RunState(self.tmp_dir)
         self.resuming = False
+        self.lock = OutputLock(self.out_dir)
 
     @property
     def work_dir(self) -> Path:
@@ -84,6 +89,14 @@ class OutputFolder:
             cannot be resumed); resume: continue the interrupted run, refusing with the
             reason when the fingerprint changed (default False: a leftover is replaced).
         """
+        self.lock.acquire()
+        try:
+            return self._start(fingerprint, resume)
+        except BaseException:
+            self.lock.release()
+            raise
+
+    def _start(self, fingerprint: dict | None, resume: bool) -> Path | None:
         tmp_dir = self.tmp_dir
         self.resuming = resume and tmp_dir.exists()
         if self.resuming and not (tmp_dir / FINGERPRINT_FILE).exists():
@@ -103,6 +116,8 @@ class OutputFolder:
             logger.info("nothing to resume: %s is complete", self.out_dir)
             return self.out_dir
         else:
+            if resume:
+                logger.warning("warning: nothing to resume for %s: starting afresh", self.out_dir)
             self._check_target()
             self._prepare()
             if fingerprint is not None:
@@ -148,6 +163,10 @@ class OutputFolder:
     def discard(self) -> None:
         """Remove the temporary folder (a run that failed for good: nothing to resume)."""
         shutil.rmtree(self.tmp_dir, ignore_errors=True)
+
+    def release(self) -> None:
+        """Give up the folder's lock: at the end of a run, however it ends."""
+        self.lock.release()
 
 
 def output_schemas(
@@ -197,6 +216,7 @@ def manifest(
         "ids_generated": corpus.generate_ids,
         **({"on_error": corpus.on_error} if corpus.on_error != "fail" else {}),
         "inputs": corpus.describe_inputs(),
+        **({"input_warnings": corpus.warnings} if corpus.warnings else {}),
         "shard_format": shard_format,
         "data": {"rows": data[0], "shards": data[1]},
         "rejected": {"rows": rejected[0], "shards": rejected[1]},

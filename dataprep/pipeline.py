@@ -33,6 +33,21 @@ __all__ = ["Pipeline", "RunResult"]
 logger = logging.getLogger("dataprep")
 
 
+# A stage that rejects at least this share of at least MIN_ROWS_TO_WARN rows is warned about.
+ALMOST_ALL = 0.99
+MIN_ROWS_TO_WARN = 100
+
+
+def _rejects_almost_all(stats) -> str | None:
+    """The warning for a stage that rejected almost every row it saw, else None."""
+    if stats.rows_in < MIN_ROWS_TO_WARN or stats.rows_rejected < ALMOST_ALL * stats.rows_in:
+        return None
+    return (
+        f"{stats.name} rejected {stats.rows_rejected:,} of the {stats.rows_in:,} rows it saw "
+        f"({stats.rows_rejected / stats.rows_in:.1%}); check that its parameters suit this data"
+    )
+
+
 class Pipeline:
     """Runs stages over a corpus and writes the output contract.
 
@@ -118,6 +133,14 @@ class Pipeline:
             stage.check_columns(columns)
             columns += [c for c in stage.output_columns() if c not in columns]
         folder = OutputFolder(out_dir, overwrite)
+        try:
+            return self._run_in(folder, corpus, runner, resume)
+        finally:
+            folder.release()
+
+    def _run_in(self, folder: OutputFolder, corpus: Corpus, runner, resume: bool) -> RunResult:
+        """The run once its input is open and its output folder chosen."""
+        settings = self.settings
         fingerprint = self.fingerprint(corpus) if runner.resumable else None
         done = folder.start(fingerprint, resume)
         if done is not None:
@@ -170,6 +193,13 @@ class Pipeline:
             stats["runner"] = runner.name
         if input_stats is not None:
             stats["input"] = {**input_stats.to_dict(), "warnings": corpus.warnings}
+        if corpus.warnings:  # files or folders of the input not read, empty files skipped
+            stats["input_warnings"] = corpus.warnings
+        warnings = [_rejects_almost_all(s) for s in stage_stats if _rejects_almost_all(s)]
+        for message in warnings:
+            logger.warning("warning: %s", message)
+        if warnings:
+            stats["warnings"] = warnings
         stats["stages"] = {s.name: s.to_dict() for s in stage_stats}
         write_json(folder.tmp_dir / "stats.json", stats)
         head = {"config": self.config, "stages": self._described_stages()}

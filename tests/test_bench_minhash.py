@@ -1,4 +1,5 @@
-"""benchmarks/bench_minhash.py: the README text is rendered from a report, never typed by hand."""
+"""benchmarks/bench_minhash.py (and its minhash_methods.py, minhash_report.py): the README text
+is rendered from a report, never typed by hand."""
 
 import json
 import subprocess
@@ -11,6 +12,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 import bench_minhash  # noqa: E402
+import minhash_methods  # noqa: E402
+import minhash_report  # noqa: E402
 
 
 def _run(seconds, hashing=None, **extra):
@@ -37,7 +40,7 @@ def hand_made_report() -> dict:
         "rensa_matrix": [_run(4.0, 0.5), _run(4.4, 0.6), _run(3.6, 0.4)],
         "rensa_rho": [_run(3.8, 0.1), _run(4.0, 0.1), _run(3.6, 0.1)],
     }
-    results = bench_minhash.aggregate(runs, docs=10_000, mb=20.0)
+    results = minhash_report.aggregate(runs, docs=10_000, mb=20.0)
     return {
         "command": "python benchmarks/bench_minhash.py --docs 10000",
         "commit": "abc1234",
@@ -51,12 +54,12 @@ def hand_made_report() -> dict:
         },
         "shingle_check": {"distinct_documents": 9_703, "shingle_count_differs": 1},
         "results": results,
-        "dataprep_speedup": bench_minhash.speedups(results),
+        "dataprep_speedup": minhash_report.speedups(results),
     }
 
 
 def test_summary_renders_table_and_sentences_from_the_report():
-    text = bench_minhash.summary(hand_made_report())
+    text = minhash_report.summary(hand_made_report())
     rows = {line.split(" | ")[0]: line for line in text.splitlines() if line.startswith("| ")}
     bulk = rows["| datasketch `MinHash.bulk`, `hashfunc=xxhash.xxh32_intdigest`"]
     # median 10 s (9-11), 20 MB / 10 s, 10,000 docs / 10 s, hashing 5 s, ratio 10 / 1.
@@ -98,14 +101,14 @@ def test_print_summary_reads_a_report_file(tmp_path):
     path = tmp_path / "minhash.json"
     path.write_text(json.dumps(report))
     script = REPO / "benchmarks" / "bench_minhash.py"
-    for flag, render in (("--print-summary", bench_minhash.summary), ("--print-headline", None)):
+    for flag, render in (("--print-summary", minhash_report.summary), ("--print-headline", None)):
         out = subprocess.run(
             [sys.executable, str(script), flag, str(path)],
             capture_output=True,
             text=True,
             check=True,
         ).stdout
-        expected = render(report) if render else bench_minhash.headline(report)
+        expected = render(report) if render else minhash_report.headline(report)
         assert out == expected + "\n"
     assert "10.0x faster than datasketch's `MinHash.bulk` with xxhash" in out
 
@@ -121,9 +124,9 @@ def test_every_method_gets_the_same_documents_and_shingles():
         "doc 6",
         "doc 8",
     ]
-    assert sorted(bench_minhash.shingles("A b C d e F")) == ["a b c d e", "b c d e f"]
-    assert bench_minhash.shingles("Two  Words") == ["two words"]  # short: one shingle
-    assert bench_minhash.byte_shingles("x") == [b"x"]
+    assert sorted(minhash_methods.shingles("A b C d e F")) == ["a b c d e", "b c d e f"]
+    assert minhash_methods.shingles("Two  Words") == ["two words"]  # short: one shingle
+    assert minhash_methods.byte_shingles("x") == [b"x"]
 
 
 def test_the_readme_section_comes_from_the_committed_report():
@@ -131,4 +134,4 @@ def test_the_readme_section_comes_from_the_committed_report():
     if "dataprep_speedup" not in report:
         pytest.skip("benchmarks/results/minhash.json predates summary(): rerun the benchmark")
     readme = " ".join((REPO / "benchmarks/README.md").read_text().split())
-    assert " ".join(bench_minhash.summary(report).split()) in readme
+    assert " ".join(minhash_report.summary(report).split()) in readme

@@ -101,3 +101,38 @@ def test_lazy_commands_are_listed_with_their_own_help():
         assert f"{name} {short_help}" in listing
         own = " ".join(CliRunner().invoke(main, [name, "--help"]).output.split())
         assert short_help in own
+
+
+def test_a_file_an_input_folder_holds_but_cannot_read_is_one_warning_line(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.jsonl").write_text('{"text": "one two three four five"}\n')
+    (tmp_path / "in" / "b.csv").write_text("text\nx\n")
+    result = CliRunner().invoke(main, ["filter", str(tmp_path / "in"), "-o", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    warning_lines = [line for line in result.output.splitlines() if "b.csv" in line]
+    assert warning_lines == [
+        f"warning: {tmp_path / 'in' / 'b.csv'}: not a JSONL, Parquet or Arrow file; not read"
+    ]
+
+
+def test_a_stage_that_rejects_almost_every_row_is_warned_about(tmp_path):
+    data = tmp_path / "in.jsonl"
+    data.write_text("".join(f'{{"text": "short {i}"}}\n' for i in range(150)))
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("stages:\n  - length_filter:\n      min_words: 50\n")
+    result = CliRunner().invoke(
+        main, ["filter", str(data), "-o", str(tmp_path / "o"), "-c", str(recipe)]
+    )
+    assert result.exit_code == 0, result.output
+    message = "length_filter rejected 150 of the 150 rows it saw (100.0%)"
+    assert message in result.output
+    stats = json.loads((tmp_path / "o" / "stats.json").read_text())
+    assert stats["warnings"] == [message + "; check that its parameters suit this data"]
+
+
+def test_resume_with_nothing_to_resume_says_so(tmp_path):
+    data = tmp_path / "in.jsonl"
+    data.write_text('{"text": "one two three four five"}\n')
+    result = CliRunner().invoke(main, ["filter", str(data), "-o", str(tmp_path / "o"), "--resume"])
+    assert result.exit_code == 0, result.output
+    assert f"nothing to resume for {tmp_path / 'o'}: starting afresh" in result.output

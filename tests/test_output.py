@@ -101,7 +101,9 @@ def test_resume_with_a_manifest_only_tmp_folder_renames_it(tmp_path):
 
 
 def test_resume_refuses_a_changed_fingerprint(tmp_path):
-    OutputFolder(tmp_path / "out").start({"batch_rows": 1})
+    interrupted = OutputFolder(tmp_path / "out")
+    interrupted.start({"batch_rows": 1})
+    interrupted.release()  # the interrupted run has ended
     with pytest.raises(OutputError, match="cannot resume: the batch_rows changed: 1 -> 2"):
         OutputFolder(tmp_path / "out").start({"batch_rows": 2}, resume=True)
 
@@ -224,3 +226,23 @@ def test_load_result_round_trips_stats_json(tmp_path):
     del stats["input"]
     write_json(tmp_path / "stats.json", stats)
     assert load_result(tmp_path).input is None
+
+
+def test_a_folder_is_locked_from_start_to_release(tmp_path):
+    first = OutputFolder(tmp_path / "out")
+    first.start({"x": 1})
+    with pytest.raises(OutputError, match="another dataprep run"):
+        OutputFolder(tmp_path / "out").start({"x": 1}, resume=True)
+    assert first.tmp_dir.exists()  # the refused run touched nothing
+    first.release()
+    second = OutputFolder(tmp_path / "out")
+    assert second.start({"x": 1}, resume=True) is None and second.resuming
+    second.release()
+
+
+def test_a_start_that_fails_releases_the_lock(tmp_path):
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "f").write_text("x")
+    with pytest.raises(OutputError, match="not empty"):
+        OutputFolder(tmp_path / "out").start()
+    assert not (tmp_path / ".out.dataprep-lock").exists()

@@ -64,3 +64,18 @@ def test_end_to_end_numbers_in_the_readme_come_from_the_committed_json():
 
     report = json.loads((REPO / "benchmarks/results/end_to_end.json").read_text())
     assert summary(report) in " ".join((REPO / "README.md").read_text().split())
+
+
+def test_scale_numbers_in_the_readme_come_from_the_committed_json():
+    import json
+    import sys
+
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from bench_scale import summary
+
+    report = json.loads((REPO / "benchmarks/results/scale.json").read_text())
+    lines = summary(report).splitlines()
+    assert lines, "no run of the current code in benchmarks/results/scale.json"
+    readme = " ".join((REPO / "README.md").read_text().split())
+    for line in lines:
+        assert " ".join(line.split()) in readme

@@ -45,13 +45,18 @@ def _hf_dataset_files(directory: Path) -> list[Path]:
     return [directory / entry["filename"] for entry in state.get("_data_files", [])]
 
 
-def _expand(spec: str) -> list[tuple[Path, str]]:
-    """(path, format) pairs for one INPUT argument."""
+def _is_dataprep_output(path: Path) -> bool:
+    return (path / "manifest.json").is_file() and (path / "data").is_dir()
+
+
+def _expand(spec: str, skipped: list[str]) -> list[tuple[Path, str]]:
+    """(path, format) pairs for one INPUT argument; what a folder holds that is not read is
+    described in ``skipped``."""
     if any(char in spec for char in "*?["):
         matches = sorted(glob.glob(spec, recursive=True))
         if not matches:
             raise InputError(f"{spec}: the pattern matches no file")
-        return [pair for match in matches for pair in _expand(match)]
+        return [pair for match in matches for pair in _expand(match, skipped)]
     path = Path(spec)
     if not path.exists():
         raise InputError(f"{spec}: no such file or directory")
@@ -63,13 +68,12 @@ def _expand(spec: str) -> list[tuple[Path, str]]:
             raise InputError(
                 f"{spec}: is a DatasetDict; pass one split folder, one of: {', '.join(splits)}"
             )
-        found = []
-        for root, dirs, files in os.walk(path):
-            dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
-            for name in sorted(files):
-                fmt = detect_format(Path(name))
-                if fmt and not name.startswith((".", "_")):
-                    found.append((Path(root) / name, fmt))
+        if _is_dataprep_output(path):
+            raise InputError(
+                f"{spec}: is a dataprep output folder; pass {path / 'data'} to read its kept "
+                f"rows (or {path / 'rejected'} for the rejected ones)"
+            )
+        found = _walk(path, skipped)
         if not found:
             raise InputError(f"{spec}: the directory holds no JSONL, Parquet or Arrow file")
         return sorted(found, key=lambda pair: pair[0].relative_to(path).parts)
@@ -82,18 +86,51 @@ def _expand(spec: str) -> list[tuple[Path, str]]:
     return [(path, fmt)]
 
 
-def resolve_inputs(specs: list[str]) -> list[Source]:
-    """Sources for the INPUT arguments, in the order given, each file once."""
+def _walk(folder: Path, skipped: list[str]) -> list[tuple[Path, str]]:
+    """The input files under ``folder``: a saved Hugging Face dataset inside it is read as one
+    (its data files, not its JSON metadata); a dataprep output folder inside it, hidden files
+    and files of other types are not read, and said so in ``skipped``."""
+    found = []
+    for root, dirs, files in os.walk(folder):
+        here = Path(root)
+        if here != folder and _is_dataprep_output(here):
+            skipped.append(f"{here}: a dataprep output folder; not read (pass {here / 'data'})")
+            dirs[:] = []
+            continue
+        if here != folder and (here / "state.json").is_file():
+            found += [(p, "arrow") for p in _hf_dataset_files(here)]
+            dirs[:] = []
+            continue
+        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
+        for name in sorted(files):
+            if name.startswith((".", "_")):
+                continue
+            fmt = detect_format(Path(name))
+            if fmt:
+                found.append((here / name, fmt))
+            else:
+                skipped.append(f"{here / name}: not a JSONL, Parquet or Arrow file; not read")
+    return found
+
+
+def resolve_inputs(specs: list[str], skipped: list[str] | None = None) -> list[Source]:
+    """Sources for the INPUT arguments, in the order given, each file once. What input folders
+    hold that is not read is described in ``skipped`` (when given) and warned about."""
     if not specs:
         raise InputError("no input given")
     pairs: list[tuple[Path, str]] = []
     seen: set[Path] = set()
+    not_read: list[str] = []
     for spec in specs:
-        for path, fmt in _expand(str(spec)):
+        for path, fmt in _expand(str(spec), not_read):
             resolved = path.resolve()
             if resolved not in seen:
                 seen.add(resolved)
                 pairs.append((resolved, fmt))
+    for message in not_read:
+        warnings.warn(message, stacklevel=2)
+    if skipped is not None:
+        skipped += not_read
     if len(pairs) == 1:
         root = pairs[0][0].parent
     else:
@@ -290,7 +327,7 @@ def open_corpus(
     if not isinstance(max_text_bytes, int) or max_text_bytes < 1:
         raise InputError(f"max_text_bytes must be a positive integer. Got {max_text_bytes!r}.")
     skipped: list[str] = []
-    sources, schemas = _peek_all(resolve_inputs(specs), text_column, on_error, skipped)
+    sources, schemas = _peek_all(resolve_inputs(specs, skipped), text_column, on_error, skipped)
     unified, drift = _unify(sources, schemas, on_error)
     if text_column not in unified.names:
         raise InputError(

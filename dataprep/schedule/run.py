@@ -94,15 +94,18 @@ class ScheduleRun:
         )
         _check_difficulty_column(corpus, self.curriculum.difficulty_column)
         folder = OutputFolder(out_dir, overwrite)
-        folder.start()
         try:
-            result = runner.write_schedule(self, corpus, folder.tmp_dir)
-            if result is None:  # the runner has no schedule of its own: run it here
-                result = self._run(corpus, folder.tmp_dir)
-        except BaseException:
-            folder.discard()
-            raise
-        folder.finish()
+            folder.start()
+            try:
+                result = runner.write_schedule(self, corpus, folder.tmp_dir)
+                if result is None:  # the runner has no schedule of its own: run it here
+                    result = self._run(corpus, folder.tmp_dir)
+            except BaseException:
+                folder.discard()
+                raise
+            folder.finish()
+        finally:
+            folder.release()
         result.out_dir = folder.out_dir
         return result
 

@@ -59,7 +59,8 @@ def test_directory_and_glob_inputs_are_one_corpus_with_global_row_numbers(tmp_pa
     write_jsonl(tmp_path / "sub" / "x.jsonl", RECORDS[:5])
     write_jsonl(tmp_path / "y.jsonl", RECORDS[5:])
     (tmp_path / "notes.txt").write_text("ignored")
-    got = read_all(open_corpus([str(tmp_path)]))
+    with pytest.warns(UserWarning, match="notes.txt: not a JSONL, Parquet or Arrow file"):
+        got = read_all(open_corpus([str(tmp_path)]))
     assert got.column(ROW_COLUMN).to_pylist() == list(range(25))
     assert got.column("id").to_pylist()[:1] == ["sub/x.jsonl:0"]
     assert got.column("id").to_pylist()[5] == "y.jsonl:0"
@@ -130,3 +131,57 @@ def test_empty_json_file_is_a_clear_error(tmp_path):
     (tmp_path / "empty.jsonl").write_text("")
     with pytest.raises(InputError, match=r"empty\.jsonl: the file is empty"):
         open_corpus([str(tmp_path / "empty.jsonl")])
+
+
+def test_files_an_input_folder_holds_but_cannot_read_are_warned_about(tmp_path):
+    write_jsonl(tmp_path / "docs.jsonl", RECORDS[:3])
+    (tmp_path / "table.csv").write_text("text\nnot read\n")
+    (tmp_path / ".hidden.jsonl").write_text("{}\n")
+    with pytest.warns(UserWarning, match=r"table\.csv: not a JSONL, Parquet or Arrow file"):
+        corpus = open_corpus([str(tmp_path)])
+    assert read_all(corpus).num_rows == 3
+    assert corpus.warnings == [
+        f"{tmp_path / 'table.csv'}: not a JSONL, Parquet or Arrow file; not read"
+    ]
+
+
+def test_a_saved_dataset_inside_an_input_folder_is_read_as_one(tmp_path):
+    datasets = pytest.importorskip("datasets")
+    write_jsonl(tmp_path / "a.jsonl", RECORDS[:2])
+    datasets.Dataset.from_list(RECORDS[2:5]).save_to_disk(str(tmp_path / "saved"))
+    corpus = open_corpus([str(tmp_path)])  # no "columns differ" from dataset_info.json
+    assert read_all(corpus).column("n").to_pylist() == [0, 1, 2, 3, 4]
+    assert corpus.warnings == []
+
+
+def test_dataprep_output_is_never_read_back_as_input(tmp_path):
+    from dataprep.pipeline import Pipeline
+    from dataprep.quality.simple import LengthFilter
+
+    write_jsonl(tmp_path / "in" / "a.jsonl", RECORDS[:4]) if (
+        tmp_path / "in"
+    ).mkdir() is None else None
+    Pipeline([LengthFilter()]).run([str(tmp_path / "in")], tmp_path / "in" / "out")
+    with pytest.raises(InputError, match=r"out: is a dataprep output folder; pass .*out/data"):
+        open_corpus([str(tmp_path / "in" / "out")])
+    with pytest.warns(UserWarning, match=r"out: a dataprep output folder; not read"):
+        corpus = open_corpus([str(tmp_path / "in")])  # OUT was written inside the input
+    assert read_all(corpus).num_rows == 4
+    assert read_all(open_corpus([str(tmp_path / "in" / "out" / "data")])).num_rows == 4
+
+
+def test_the_run_records_what_it_did_not_read(tmp_path):
+    import json as json_module
+
+    from dataprep.pipeline import Pipeline
+    from dataprep.quality.simple import LengthFilter
+
+    (tmp_path / "in").mkdir()
+    write_jsonl(tmp_path / "in" / "a.jsonl", RECORDS[:2])
+    (tmp_path / "in" / "b.csv").write_text("text\nx\n")
+    with pytest.warns(UserWarning):
+        Pipeline([LengthFilter()]).run([str(tmp_path / "in")], tmp_path / "run_out")
+    for name in ("stats.json", "manifest.json"):
+        document = json_module.loads((tmp_path / "run_out" / name).read_text())
+        assert len(document["input_warnings"]) == 1
+        assert "b.csv: not a JSONL" in document["input_warnings"][0]
