@@ -89,6 +89,8 @@ class OutputFolder:
             cannot be resumed); resume: continue the interrupted run, refusing with the
             reason when the fingerprint changed (default False: a leftover is replaced).
         """
+        if self.out_dir.is_file():  # before anything is made beside it
+            self._check_target()
         self.lock.acquire()
         try:
             return self._start(fingerprint, resume)
@@ -127,6 +129,10 @@ class OutputFolder:
 
     def _check_target(self) -> None:
         out_dir = self.out_dir
+        if out_dir.is_file():  # --overwrite replaces an output folder, never a file
+            raise OutputError(
+                f"{out_dir}: is a file; -o names the output folder (choose another -o)"
+            )
         if (
             out_dir.exists()
             and not self.overwrite

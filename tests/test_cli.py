@@ -136,3 +136,37 @@ def test_resume_with_nothing_to_resume_says_so(tmp_path):
     result = CliRunner().invoke(main, ["filter", str(data), "-o", str(tmp_path / "o"), "--resume"])
     assert result.exit_code == 0, result.output
     assert f"nothing to resume for {tmp_path / 'o'}: starting afresh" in result.output
+
+
+def test_an_output_that_is_a_file_is_refused_before_any_work(tmp_path):
+    data = tmp_path / "in.jsonl"
+    data.write_text('{"text": "one two three four five"}\n')
+    target = tmp_path / "taken"
+    target.write_text("not a folder")
+    result = CliRunner().invoke(main, ["filter", str(data), "-o", str(target), "--overwrite"])
+    assert result.exit_code != 0
+    assert result.output.strip() == (
+        f"Error: {target}: is a file; -o names the output folder (choose another -o)"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "taken"]
+
+
+def test_bench_dedup_without_datasketch_is_one_line(tmp_path, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "datasketch" else real(name, *a),
+    )
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text('{"text1": "a", "text2": "b", "label": 1}\n')
+    result = CliRunner().invoke(
+        main, ["bench", "dedup", "--pairs", str(pairs), "-o", str(tmp_path / "b")]
+    )
+    assert result.exit_code != 0
+    assert result.output.strip().splitlines() == [
+        "Error: the datasketch baseline needs the bench extra: pip install -e '.[bench]' "
+        "(or pass --no-datasketch)"
+    ]

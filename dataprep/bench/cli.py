@@ -3,6 +3,7 @@ writes OUT/results.json, OUT/report.md and its plots."""
 
 from __future__ import annotations
 
+import importlib.util
 import shlex
 import sys
 
@@ -148,6 +149,11 @@ def dedup(
     MinHashLSH (results.json, report.md, dedup_pr.png)."""
     from dataprep.bench.dedup import run_dedup_bench
 
+    if not no_datasketch and importlib.util.find_spec("datasketch") is None:
+        raise click.ClickException(
+            "the datasketch baseline needs the bench extra: pip install -e '.[bench]' "
+            "(or pass --no-datasketch)"
+        )
     try:
         run_dedup_bench(
             output,

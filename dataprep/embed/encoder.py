@@ -223,10 +223,15 @@ class Encoder:
                 return self._model
             import torch
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as transformers_logging
 
             device = self.device
             if device == "auto":
                 device = "cuda" if torch.cuda.is_available() else "cpu"
+            # The weight-loading bar and the load report (one position_ids buffer the bundled
+            # checkpoint carries and BertModel does not use) say nothing a dataprep user can act on.
+            transformers_logging.set_verbosity_error()
+            transformers_logging.disable_progress_bar()
             self._model = SentenceTransformer(self.model_path, device=device, local_files_only=True)
             self._model.max_seq_length = self.max_seq_length
         return self._model

@@ -118,3 +118,19 @@ def test_distilled_static_model_agrees_with_the_default_on_mrpc(tmp_path, cache_
     assert Encoder(model=str(tmp_path / "static"), cache_dir=cache_root).dim == 256
     assert auc(cosines["static"], labels) > auc(cosines["default"], labels) - 0.03
     assert np.corrcoef(cosines["static"], cosines["default"])[0, 1] > 0.6
+
+
+def test_loading_the_model_prints_nothing():
+    """No weight-loading bar, no transformers load report (issue 16: even --quiet showed them)."""
+    code = (
+        "from dataprep.embed.encoder import Encoder; print(Encoder().encode_uncached(['x']).shape)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "(1, 384)"
+    assert done.stderr == ""

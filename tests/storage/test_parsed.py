@@ -52,7 +52,7 @@ def test_a_batch_is_readable_as_soon_as_it_is_yielded(tmp_path):
     refs = []
     for ref in corpus.keeping(given, as_refs=True):
         refs.append(ref)
-        assert ref.read().equals(given[len(refs) - 1])  # the file grows: mapped again
+        assert ref.read().equals(given[len(refs) - 1])  # read while the file still grows
         assert refs[0].read().equals(given[0])
     assert refs == list(corpus.refs())
     parsed.release()
@@ -99,17 +99,28 @@ def test_no_batches_make_a_complete_empty_corpus(tmp_path):
     assert list(corpus.refs()) == []
 
 
-def test_release_closes_the_maps_and_a_ref_reopens(tmp_path):
+def test_release_closes_the_file_and_a_ref_reopens(tmp_path):
     first = ParsedCorpus(tmp_path / "a.arrow")
     list(first.keeping(batches()))
     second = ParsedCorpus(tmp_path / "b.arrow")
     list(second.keeping(batches()[1:]))
     first_refs, second_refs = list(first.refs()), list(second.refs())
     assert first_refs[2].read().equals(batches()[2])
-    assert str(first.path) in parsed._SOURCES
+    assert str(first.path) in parsed._FILES
     assert second_refs[0].read().equals(batches()[1])
-    assert list(parsed._SOURCES) == [str(second.path)]  # one run's file at a time
+    assert list(parsed._FILES) == [str(second.path)]  # one run's file at a time
     parsed.release()
-    assert parsed._SOURCES == {}
+    assert parsed._FILES == {}
     assert first_refs[0].read().equals(batches()[0])
+    parsed.release()
+
+
+def test_a_batch_read_does_not_map_the_file(tmp_path):
+    """No mapping of the file: resident memory does not grow with the corpus."""
+    corpus = ParsedCorpus(tmp_path / "parsed.arrow")
+    list(corpus.keeping(batches()))
+    read = [ref.read() for ref in corpus.refs()]
+    assert read == batches()
+    with open("/proc/self/maps") as maps:
+        assert str(corpus.path) not in maps.read()
     parsed.release()
