@@ -117,7 +117,8 @@ class WorkerPool:
     def map(self, function: Callable[[Any, Any], Any], payload: Any, items: Iterable) -> Iterator:
         """``function(payload, item)`` for each item, in order (``function`` must be a
         module-level function and ``payload`` picklable). When the pool is not running and
-        workers are forked, the first item is run here and the pool forked after it."""
+        workers are forked, the first item is run here and the pool forked after it, if there
+        is a second item."""
         items = iter(items)
         # Pickled before any task runs here: what a task may cache on the payload stays out.
         path = self.scratch / f"payload-{next(self._payloads)}.pkl"
@@ -129,6 +130,10 @@ class WorkerPool:
                 if first is _NOTHING:
                     return
                 yield function(payload, first)
+                second = next(items, _NOTHING)
+                if second is _NOTHING:  # one batch in all: no pool to start
+                    return
+                items = itertools.chain([second], items)
             self.start()
             pool = self._pool
             for item in items:

@@ -122,3 +122,15 @@ def _running(pid: int) -> bool:
             return f.read().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def test_a_single_item_starts_no_forked_pool(tmp_path):
+    pool = WorkerPool(2, tmp_path, start_method="fork")
+    try:
+        assert list(pool.map(loaded_here, None, [0])) == [(os.getpid(), False)]
+        assert pool.pids == [] and pool.started_with is None
+        pids = [pid for pid, _ in pool.map(loaded_here, None, range(3))]
+        assert pids[0] == os.getpid() and os.getpid() not in pids[1:]
+        assert pool.started_with == "fork"
+    finally:
+        pool.close()
