@@ -177,10 +177,13 @@ def summary(report: dict, label: str = "current") -> str:
             (r for r in runs if (r["recipe"], r["docs"]) == (recipe, docs)),
             key=lambda r: r["num_proc"],
         )
+        one = next((r["seconds"] for r in group if r["num_proc"] == 1), None)
         measured = "; ".join(
             f"{_duration(r['seconds'])} with {r['num_proc']} "
             f"{'process' if r['num_proc'] == 1 else 'processes'} ({r['docs_per_s']:,.0f} docs/s, "
-            f"peak RSS of all processes {r['peak_rss_tree_mb']:,.0f} MB)"
+            f"peak RSS of all processes {r['peak_rss_tree_mb']:,.0f} MB"
+            + (f", {one / r['seconds']:.2f}x one process" if one and r["num_proc"] > 1 else "")
+            + ")"
             for r in group
         )
         lines.append(

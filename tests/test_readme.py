@@ -79,3 +79,29 @@ def test_scale_numbers_in_the_readme_come_from_the_committed_json():
     readme = " ".join((REPO / "README.md").read_text().split())
     for line in lines:
         assert " ".join(line.split()) in readme
+
+
+def test_peer_comparison_in_the_readme_comes_from_the_committed_json():
+    import json
+    import sys
+
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from bench_peers import summary
+
+    report = json.loads((REPO / "benchmarks/results/peers.json").read_text())
+    sentence = summary(report).strip().split("\n\n")[-1]
+    readme = " ".join((REPO / "README.md").read_text().split())
+    assert " ".join(sentence.split()) in readme
+    for row in summary(report).strip().split("\n\n")[0].splitlines():
+        assert " ".join(row.split()) in readme
+
+
+def test_minhash_headline_in_the_readme_comes_from_the_committed_json():
+    import json
+    import sys
+
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from minhash_report import headline
+
+    report = json.loads((REPO / "benchmarks/results/minhash.json").read_text())
+    assert headline(report) in " ".join((REPO / "README.md").read_text().split())
