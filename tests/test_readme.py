@@ -1,5 +1,6 @@
 """The README's set-up commands are what CI runs, and the package lists every subpackage."""
 
+import json
 import re
 from pathlib import Path
 
@@ -105,3 +106,23 @@ def test_minhash_headline_in_the_readme_comes_from_the_committed_json():
 
     report = json.loads((REPO / "benchmarks/results/minhash.json").read_text())
     assert headline(report) in " ".join((REPO / "README.md").read_text().split())
+
+
+def test_the_python_quickstart_runs_verbatim_as_a_script_with_two_processes(tmp_path):
+    """No `if __name__ == "__main__":` guard needed (issue 16): workers are forked."""
+    import subprocess
+    import sys
+
+    text = (REPO / "README.md").read_text()
+    snippet = text.split("From Python:", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    assert "num_proc=2" in snippet
+    (tmp_path / "s.py").write_text(snippet)
+    words = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron"
+    lines = [f'{{"text": "{words} {i % 40} the end of it is near."}}' for i in range(20000)]
+    (tmp_path / "in.jsonl").write_text("\n".join(lines) + "\n")
+    done = subprocess.run(
+        [sys.executable, "s.py"], cwd=tmp_path, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    stats = json.loads((tmp_path / "out" / "stats.json").read_text())
+    assert stats["num_proc"] == 2 and stats["rows_in"] == 20000
