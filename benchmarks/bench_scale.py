@@ -227,6 +227,9 @@ def main() -> None:
     print(json.dumps(result), flush=True)
     if args.out:
         report = json.loads(args.out.read_text()) if args.out.exists() else {"runs": []}
+        # The code the newest run measured; every run also records its own code_commit.
+        report["commit"] = result["code_commit"]
+        report["command"] = result["command"]
         report["machine"] = {
             "cpu_count": multiprocessing.cpu_count(),
             "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1e9, 1),

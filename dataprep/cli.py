@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING
 import click
 
 from dataprep import __version__
+from dataprep.cli_options import output_settings, run_options, run_settings
 from dataprep.config import builtin_recipe, encoder_settings, load_recipe
 from dataprep.errors import ConfigError, DataprepError
 from dataprep.schedule.names import PACINGS
-from dataprep.settings import SETTINGS, RunSettings, setting_default
 
 if TYPE_CHECKING:
     from dataprep.output import RunResult
@@ -108,109 +108,6 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     click.echo(f"warning: {message}", err=True)
 
 
-class Processes(click.ParamType):
-    """A positive integer or 'auto'."""
-
-    name = "N|auto"
-
-    def convert(self, value, param, ctx):
-        if value == "auto" or isinstance(value, int):
-            return value
-        try:
-            number = int(value)
-        except ValueError:
-            number = 0
-        if number < 1:
-            self.fail(f"{value!r} is not a positive integer or 'auto'.", param, ctx)
-        return number
-
-
-PROCESSES = Processes()
-
-
-def _setting_option(name: str):
-    """The command-line flag of run setting ``name`` (dataprep.settings): default None (not
-    given: the recipe's value, else the setting's default, which ``--help`` shows)."""
-    setting = SETTINGS[name]
-    flag = "--" + name.replace("_", "-")
-    kinds = {"count": click.IntRange(1), "processes": PROCESSES, "text": str}
-    kind = click.Choice(setting.choices) if setting.kind == "choice" else kinds[setting.kind]
-    default = setting_default(name)
-    shown = "" if default is None else f"  [default: {default}]"
-    return click.option(flag, default=None, type=kind, help=setting.help + shown)
-
-
-# Run settings each command takes as flags (--progress is the inverse of --quiet).
-_COMMON_SETTINGS = (
-    "batch_rows",
-    "max_shard_bytes",
-    "shard_format",
-    "on_error",
-    "max_text_bytes",
-    "runner",
-    "ray_address",
-    "ray_cpus",
-)
-
-
-def _run_options(
-    verb: str, default_recipe: str = "default.yaml", parallel: bool = True, resumable: bool = True
-):
-    """The options shared by every command that runs a recipe over a corpus (``parallel``:
-    with --num-proc and --run-rows; ``resumable``: with --resume)."""
-    names = (*_COMMON_SETTINGS, "num_proc", "run_rows") if parallel else _COMMON_SETTINGS
-    options = [
-        click.argument("inputs", nargs=-1, required=True, metavar="INPUT..."),
-        click.option("-o", "--output", required=True, type=click.Path(), help="Output folder."),
-        click.option(
-            "-c",
-            "--config",
-            type=click.Path(),
-            default=None,
-            help=f"YAML recipe (default: configs/{verb}/{default_recipe}).",
-        ),
-        click.option("--text-column", default=None, help="Column holding the text [text]."),
-        click.option(
-            "--id-column", default=None, help="Column of unique ids, generated when absent [id]."
-        ),
-        *(_setting_option(name) for name in names),
-        click.option("--overwrite", is_flag=True, help="Replace an existing output folder."),
-        click.option("-q", "--quiet", is_flag=True, help="No progress bars and no summary."),
-    ]
-    if resumable:
-        resume = click.option(
-            "--resume",
-            is_flag=True,
-            help="Continue an interrupted run of the same command (refused if config or input "
-            "changed).",
-        )
-        options.insert(-1, resume)
-
-    def decorate(function):
-        for option in reversed(options):
-            function = option(function)
-        return function
-
-    return decorate
-
-
-def _run_settings(options: dict, recipe: dict, recipe_path, quiet: bool) -> RunSettings:
-    """The run settings: a flag given on the command line wins over the recipe, the recipe
-    over the defaults."""
-    flags = {name: options.get(name) for name in SETTINGS}
-    flags["progress"] = not quiet
-    return RunSettings.from_sources(recipe, flags, str(recipe_path))
-
-
-def _output_settings(options: dict, recipe: dict) -> dict:
-    """The columns and the overwrite flag given to ``run``."""
-    return {
-        "text_column": options["text_column"] or recipe.get("text_column", "text"),
-        "id_column": options["id_column"] or recipe.get("id_column", "id"),
-        "overwrite": options["overwrite"],
-    }
-
-
 class _EchoHandler(logging.Handler):
     """Log messages as plain lines on the stderr of the moment (click.echo), so a caller that
     swaps stderr (CliRunner, a notebook) sees them."""
@@ -242,12 +139,12 @@ def _run_recipe(verb: str, inputs, output, config, quiet, **options) -> None:
                     )
         pipeline = Pipeline(
             stages,
-            settings=_run_settings(options, recipe, recipe_path, quiet),
+            settings=run_settings(options, recipe, recipe_path, quiet),
             encoder=encoder_settings(recipe, recipe_path),
             config={"recipe": str(recipe_path), **recipe},
         )
         result = pipeline.run(
-            list(inputs), output, resume=options["resume"], **_output_settings(options, recipe)
+            list(inputs), output, resume=options["resume"], **output_settings(options, recipe)
         )
     except DataprepError as error:
         raise click.ClickException(str(error)) from None
@@ -263,7 +160,7 @@ def _run_recipe(verb: str, inputs, output, config, quiet, **options) -> None:
 
 
 @main.command("filter")
-@_run_options("filter")
+@run_options("filter")
 def filter_command(inputs, output, config, quiet, **options):
     """Deduplicate and quality-filter INPUT files (JSONL[.gz|.zst], Parquet, Arrow, or a
     datasets.save_to_disk folder; globs and directories work) into OUTPUT."""
@@ -271,7 +168,7 @@ def filter_command(inputs, output, config, quiet, **options):
 
 
 @main.command("score")
-@_run_options("score")
+@run_options("score")
 def score_command(inputs, output, config, quiet, **options):
     """Add difficulty and quality scores (dp_score_* columns) to every row of INPUT files;
     no row is dropped. stats.json summarizes each score column."""
@@ -279,7 +176,7 @@ def score_command(inputs, output, config, quiet, **options):
 
 
 @main.command("schedule")
-@_run_options("schedule", default_recipe="<pacing>.yaml", parallel=False, resumable=False)
+@run_options("schedule", default_recipe="<pacing>.yaml", parallel=False, resumable=False)
 @click.option(
     "--pacing",
     type=click.Choice(PACINGS),
@@ -316,10 +213,10 @@ def schedule_command(inputs, output, config, quiet, **options):
         curriculum = Curriculum.from_mapping(params, where=f"{recipe_path}: schedule")
         run = ScheduleRun(
             curriculum,
-            settings=_run_settings(options, recipe, recipe_path, quiet),
+            settings=run_settings(options, recipe, recipe_path, quiet),
             config={"recipe": str(recipe_path), **recipe, "schedule": curriculum.get_params()},
         )
-        result = run.run(list(inputs), output, **_output_settings(options, recipe))
+        result = run.run(list(inputs), output, **output_settings(options, recipe))
     except DataprepError as error:
         raise click.ClickException(str(error)) from None
     if not quiet:
