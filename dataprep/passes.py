@@ -14,6 +14,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from dataprep.arrow_numpy import from_numpy
 from dataprep.stage import (
     REJECT_COLUMNS,
     REJECT_REASON,
@@ -83,7 +84,7 @@ def transform(plan: PassPlan, batch: pa.RecordBatch) -> tuple[pa.RecordBatch, li
 def alive_rows(batch: pa.RecordBatch) -> pa.RecordBatch:
     """The rows no stage has rejected."""
     alive = alive_mask(batch)
-    return batch if alive.all() else batch.filter(pa.array(alive))
+    return batch if alive.all() else batch.filter(from_numpy(alive))
 
 
 def pass_task(plan: PassPlan, item: tuple[pa.RecordBatch, Any]):

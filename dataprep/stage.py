@@ -25,6 +25,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from dataprep.arrow_numpy import from_numpy, string_scalar, strings_at, to_numpy, valid_mask
 from dataprep.errors import ConfigError
 from dataprep.settings import DEFAULT_RUN_ROWS
 
@@ -140,7 +141,7 @@ class Filter(Stage):
             reasons = self.reject_reasons(batch)
             return mark_rejected(batch, self.name, np.arange(batch.num_rows), reasons)
         positions = np.flatnonzero(alive)
-        reasons = self.reject_reasons(batch.take(pa.array(positions)))
+        reasons = self.reject_reasons(batch.take(from_numpy(positions)))
         return mark_rejected(batch, self.name, positions, reasons)
 
 
@@ -161,7 +162,7 @@ class Scorer(Stage):
 
     def transform_batch(self, batch: pa.RecordBatch) -> pa.RecordBatch:
         values = np.asarray(self.score(batch), dtype=np.float64)
-        return set_column(batch, self.score_column, pa.array(values, pa.float64()))
+        return set_column(batch, self.score_column, from_numpy(values))
 
 
 class Selector(Stage):
@@ -198,14 +199,16 @@ class Selector(Stage):
     def transform_batch(self, batch: pa.RecordBatch) -> pa.RecordBatch:
         if not hasattr(self, "rejected_rows_"):
             raise RuntimeError(f"{self.name} must be fitted before transform_batch")
-        rows = batch.column(ROW_COLUMN).to_numpy()
+        rows = to_numpy(batch.column(ROW_COLUMN))
         for column, (known_rows, values) in getattr(self, "row_values_", {}).items():
             column_type = self.output_columns()[column]
             if len(known_rows) == 0:
                 new = pa.nulls(len(rows), column_type)
             else:
                 found, where = _lookup(known_rows, rows)
-                new = pa.array(values[where], type=column_type, mask=~found)
+                new = from_numpy(values[where]).cast(column_type)
+                if not found.all():
+                    new = pc.if_else(from_numpy(found), new, pa.nulls(len(rows), column_type))
             if column in batch.schema.names:
                 new = pc.coalesce(batch.column(column), new)
             batch = set_column(batch, column, new)
@@ -236,7 +239,7 @@ def alive_mask(batch: pa.RecordBatch) -> np.ndarray:
     """True for rows that no stage has rejected yet."""
     if REJECT_STAGE not in batch.schema.names:
         return np.ones(batch.num_rows, dtype=bool)
-    return batch.column(REJECT_STAGE).is_null().to_numpy(zero_copy_only=False)
+    return ~valid_mask(batch.column(REJECT_STAGE))
 
 
 def mark_rejected(
@@ -249,9 +252,7 @@ def mark_rejected(
 
     Only rows that are still alive are marked; the first rejection of a row wins.
     """
-    new_reasons = np.full(batch.num_rows, None, dtype=object)
-    new_reasons[np.asarray(positions, dtype=np.int64)] = np.asarray(reasons, dtype=object)
-    new_reasons = pa.array(new_reasons, type=pa.string())
+    new_reasons = strings_at(batch.num_rows, np.asarray(positions, dtype=np.int64), reasons)
     if new_reasons.null_count == batch.num_rows:
         return batch
     if REJECT_STAGE not in batch.schema.names:
@@ -259,7 +260,7 @@ def mark_rejected(
         batch = set_column(batch, REJECT_REASON, pa.nulls(batch.num_rows, pa.string()))
     old_stages = batch.column(REJECT_STAGE)
     newly = pc.and_(old_stages.is_null(), new_reasons.is_valid())
-    stages = pc.if_else(newly, pa.scalar(stage_name, pa.string()), old_stages)
+    stages = pc.if_else(newly, string_scalar(stage_name), old_stages)
     why = pc.if_else(newly, new_reasons, batch.column(REJECT_REASON))
     batch = set_column(batch, REJECT_STAGE, stages)
     return set_column(batch, REJECT_REASON, why)

@@ -29,6 +29,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from dataprep.arrow_numpy import to_numpy
 from dataprep.dedup import lsh
 from dataprep.dedup.lsh_runs import BandRuns
 from dataprep.dedup.minhash_kernels import (
@@ -164,7 +165,7 @@ class MinHashDedup(Selector):
             sigs, shingle_counts = signatures(texts, self.ngram, seeds)
             has_shingles = shingle_counts > 0
         bands, rows = self.banding
-        state["rows"] = batch.column(ROW_COLUMN).to_numpy()[has_shingles]
+        state["rows"] = to_numpy(batch.column(ROW_COLUMN))[has_shingles]
         state["bands"] = band_hashes(sigs[has_shingles], bands, rows)
         if self.verify == "signature":
             state["signatures"] = sigs[has_shingles]

@@ -26,6 +26,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from dataprep.arrow_numpy import byte_lengths, valid_mask
 from dataprep.errors import InputError
 from dataprep.hashing import fmix64
 from dataprep.io.jsonl import Chunk
@@ -57,7 +58,7 @@ def row_problems(
     """(position, kind, message) for rows whose text is null, empty or longer than
     ``max_text_bytes`` UTF-8 bytes; rows in ``skip`` (already bad) are not looked at."""
     text = batch.column(text_column)
-    lengths = pc.fill_null(pc.binary_length(text), -1).to_numpy(zero_copy_only=False)
+    lengths = byte_lengths(text)
     flagged = np.flatnonzero((lengths <= 0) | (lengths > max_text_bytes))
     problems = []
     for position in flagged.tolist():
@@ -269,7 +270,7 @@ def id_hashes(values: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     start = values.offset
     offsets = np.frombuffer(buffers[1], offset_type)[start : start + len(values) + 1]
     data = np.frombuffer(buffers[2], np.uint8) if buffers[2] is not None else np.zeros(0, np.uint8)
-    valid = values.is_valid().to_numpy(zero_copy_only=False)
+    valid = valid_mask(values)
     h1, h2 = _hash_bytes(data, offsets.astype(np.int64), valid)
     return h1, h2, valid
 

@@ -15,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 import xxhash
 
+from dataprep.arrow_numpy import from_numpy
 from dataprep.errors import InputError
 from dataprep.io.bad_input import (
     INPUT_ERROR,
@@ -229,7 +230,7 @@ class Corpus:
                 for name, values in extra.items():
                     piece = piece.append_column(name, values.slice(start, piece.num_rows))
                 rows = np.arange(first_row, first_row + piece.num_rows, dtype=np.int64)
-                yield piece.append_column(ROW_COLUMN, pa.array(rows))
+                yield piece.append_column(ROW_COLUMN, from_numpy(rows))
                 row_in_file += piece.num_rows
                 first_row += piece.num_rows
 

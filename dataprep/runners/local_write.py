@@ -12,8 +12,7 @@ import itertools
 import pickle
 from contextlib import closing
 
-import pyarrow as pa
-
+from dataprep.arrow_numpy import from_numpy
 from dataprep.io.writer import ShardedWriter
 from dataprep.output import conform
 from dataprep.runners.base import Written
@@ -73,7 +72,7 @@ def _write_batches(session, writers, totals: Totals, restart: int, starts) -> No
                 first_batch, first_row = starts[name]
                 if index < first_batch:
                     continue
-                part = conform(batch.filter(pa.array(rows)), writers[name].schema)
+                part = conform(batch.filter(from_numpy(rows)), writers[name].schema)
                 writers[name].write(part.slice(first_row) if index == first_batch else part)
             totals.add(batch, task_seconds)
             crash_point("batch_written")
