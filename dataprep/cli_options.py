@@ -4,6 +4,8 @@ and how the flags become ``RunSettings`` and ``Pipeline.run`` arguments."""
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from dataprep.settings import SETTINGS, RunSettings, setting_default
@@ -28,6 +30,10 @@ class Processes(click.ParamType):
 
 PROCESSES = Processes()
 
+# The command line's --num-proc when neither the flag nor the recipe sets it: this variable,
+# else 'auto' (the Python API keeps one process unless told otherwise).
+PROCESSES_VARIABLE = "DATAPREP_NUM_PROC"
+
 
 def setting_option(name: str):
     """The command-line flag of run setting ``name`` (dataprep.settings): default None (not
@@ -37,6 +43,8 @@ def setting_option(name: str):
     kinds = {"count": click.IntRange(1), "processes": PROCESSES, "text": str}
     kind = click.Choice(setting.choices) if setting.kind == "choice" else kinds[setting.kind]
     default = setting_default(name)
+    if name == "num_proc":
+        default = f"auto, or ${PROCESSES_VARIABLE}"
     shown = "" if default is None else f"  [default: {default}]"
     return click.option(flag, default=None, type=kind, help=setting.help + shown)
 
@@ -100,7 +108,18 @@ def run_settings(options: dict, recipe: dict, recipe_path, quiet: bool) -> RunSe
     over the defaults."""
     flags = {name: options.get(name) for name in SETTINGS}
     flags["progress"] = not quiet
+    if "num_proc" in options and flags["num_proc"] is None and "num_proc" not in recipe:
+        flags["num_proc"] = default_processes()
     return RunSettings.from_sources(recipe, flags, str(recipe_path))
+
+
+def default_processes() -> int | str:
+    """The command line's default --num-proc: $DATAPREP_NUM_PROC, else 'auto'."""
+    value = os.environ.get(PROCESSES_VARIABLE, "auto")
+    try:
+        return PROCESSES.convert(value, None, None)
+    except click.BadParameter as error:
+        raise click.UsageError(f"${PROCESSES_VARIABLE}: {error.message}") from None
 
 
 def output_settings(options: dict, recipe: dict) -> dict:

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 from pathlib import Path
 
 import pytest
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 REPO = Path(__file__).resolve().parents[1]
+
+# The command line runs on every CPU by default; the suite's many small CLI runs (some in
+# processes that loaded scikit-learn, where workers must be spawned) are faster with one.
+os.environ.setdefault("DATAPREP_NUM_PROC", "1")
 
 
 def shared_file(*parts: str) -> Path:

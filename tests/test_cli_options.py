@@ -27,3 +27,17 @@ def test_output_settings_take_the_recipe_columns_unless_given():
         "id_column": "key",
         "overwrite": True,
     }
+
+
+def test_the_command_line_defaults_to_all_cpus_unless_the_variable_says_otherwise(monkeypatch):
+    monkeypatch.delenv("DATAPREP_NUM_PROC", raising=False)
+    assert run_settings({"num_proc": None}, {}, "r.yaml", quiet=True).num_proc == "auto"
+    monkeypatch.setenv("DATAPREP_NUM_PROC", "3")
+    assert run_settings({"num_proc": None}, {}, "r.yaml", quiet=True).num_proc == 3
+    # The recipe and the flag win over the variable; a command without --num-proc keeps 1.
+    assert run_settings({"num_proc": None}, {"num_proc": 2}, "r.yaml", quiet=True).num_proc == 2
+    assert run_settings({"num_proc": 4}, {}, "r.yaml", quiet=True).num_proc == 4
+    assert run_settings({}, {}, "r.yaml", quiet=True).num_proc == 1
+    monkeypatch.setenv("DATAPREP_NUM_PROC", "zero")
+    with pytest.raises(click.UsageError, match=r"\$DATAPREP_NUM_PROC: 'zero' is not a positive"):
+        run_settings({"num_proc": None}, {}, "r.yaml", quiet=True)
