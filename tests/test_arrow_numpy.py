@@ -18,7 +18,11 @@ from dataprep.arrow_numpy import (
 
 @pytest.mark.parametrize(
     "values",
-    [np.array([3, -1, 7], np.int64), np.array([1.5, 2.0], np.float32), np.arange(5, dtype=np.uint16)],
+    [
+        np.array([3, -1, 7], np.int64),
+        np.array([1.5, 2.0], np.float32),
+        np.arange(5, dtype=np.uint16),
+    ],
 )
 def test_from_numpy_matches_pa_array(values):
     assert from_numpy(values).equals(pa.array(values))
