@@ -60,6 +60,7 @@ from peers_runs import (
     pipeline_parameters,
     recipe_parameters,
     run_dataprep,
+    run_datasketch_loop,
     run_datatrove,
     setup,
     venv_python,
@@ -68,6 +69,11 @@ from peers_runs import (
 REPO = Path(__file__).resolve().parents[1]
 BENCH = REPO / "benchmarks"
 WARMUP_DOCS = 500
+# datasketch's per-document loop, signatures only, in one process (peers_datasketch.py).
+DATASKETCH = "datasketch-loop"
+DATASKETCH_LABEL = (
+    "datasketch, one `MinHash` per document, `update` per shingle: signatures only, no LSH"
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -97,12 +103,16 @@ def timed_runs(
         warm_shards = write_shards(lines[:WARMUP_DOCS], max(procs), scratch / "warmup-shards")
         del records, lines
         names = ["dataprep"] + [f"datatrove-{v}" for v in variants]
+        if args.datasketch:
+            names.append(DATASKETCH)
 
         def measure(name: str, p: int, corpus_file: Path, shard_dir: Path) -> dict:
             tag = f"{name}-{p}"
             if name == "dataprep":
                 seconds, removed = run_dataprep(corpus_file, p, scratch / tag)
                 return {"seconds": seconds, "removed": removed}
+            if name == DATASKETCH:
+                return {"seconds": run_datasketch_loop(corpus_file, scratch / tag), "removed": {}}
             variant = name.removeprefix("datatrove-")
             seconds, stages, removed = run_datatrove(
                 args.venv, shard_dir, p, variant, banding, ours["ngram"], ids, scratch / tag
@@ -115,6 +125,8 @@ def timed_runs(
         for repeat in range(args.repeats):
             for p in procs:
                 for name in names:
+                    if name == DATASKETCH and p != 1:
+                        continue  # one process: the loop is a single Python loop
                     load = os.getloadavg()[0]
                     got = measure(name, p, corpus, shards[p])
                     removed_sets.setdefault((name, p), []).append(got["removed"])
@@ -181,6 +193,8 @@ def medians(names: list[str], procs: list[int], runs: list[dict], removed_sets: 
     for name in names:
         for p in procs:
             seconds = [r["seconds"] for r in runs if r["pipeline"] == name and r["procs"] == p]
+            if not seconds:
+                continue
             sets = removed_sets[(name, p)]
             first = sets[0] if name == "dataprep" else set(sets[0])
             results.append(
@@ -224,6 +238,15 @@ def comparisons(
                 ngram,
             )
             overlaps.append({"variant": variant, "procs": p, **entry})
+    if (DATASKETCH, 1) in by and ("dataprep", 1) in by:
+        theirs = by[(DATASKETCH, 1)]["median_s"]
+        ratios.append(
+            {
+                "variant": DATASKETCH,
+                "procs": 1,
+                "datasketch_over_dataprep": round(theirs / by[("dataprep", 1)]["median_s"], 2),
+            }
+        )
     return ratios, overlaps
 
 
@@ -254,6 +277,15 @@ def summary(results: dict) -> str:
             cells.append(f"{theirs:.2f} s ({ratio:.1f}x)")
         removed = rows[(f"datatrove-{variant}", top)]["removed"]
         lines.append(f"| {VARIANTS[variant]} | " + " | ".join(cells) + f" | {removed:,} |")
+    loop, loop_sentence = rows.get((DATASKETCH, 1)), ""
+    if loop and ("dataprep", 1) in rows:
+        loop_ratio = loop["median_s"] / rows[("dataprep", 1)]["median_s"]
+        cells = [f"{loop['median_s']:.2f} s ({loop_ratio:.1f}x)" if p == 1 else "—" for p in procs]
+        lines.append(f"| {DATASKETCH_LABEL} | " + " | ".join(cells) + " | — |")
+        loop_sentence = (
+            f" datasketch's per-document loop, computing signatures only, takes {loop_ratio:.1f}x "
+            "as long as dataprep's whole one-process run."
+        )
     first = results["variants"][0]
     ratio = rows[(f"datatrove-{first}", top)]["median_s"] / rows[("dataprep", top)]["median_s"]
     o = overlaps[(first, top)]
@@ -268,6 +300,7 @@ def summary(results: dict) -> str:
         "(the ratio in brackets is datatrove's time over dataprep's). "
         f"Removed ids: dataprep {o['dataprep_removed']:,} (exact and near duplicates), "
         f"datatrove {o['datatrove_removed']:,}, both {o['both']:,} (Jaccard {o['jaccard']:.2f})."
+        + loop_sentence
     )
     return "\n".join(lines) + "\n\n" + sentence
 
@@ -285,6 +318,12 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument(
         "--banding", default=None, help="datatrove BANDSxROWS (default: dataprep's)."
+    )
+    parser.add_argument(
+        "--no-datasketch",
+        dest="datasketch",
+        action="store_false",
+        help="Leave out datasketch's per-document loop (signatures only, one process).",
     )
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--out", type=Path, default=BENCH / "results/peers.json")
@@ -320,6 +359,7 @@ def main() -> None:
     stable = {
         name: all(removed_sets[(name, p)][0] == removed_sets[(name, procs[0])][0] for p in procs)
         for name in names
+        if name != DATASKETCH
     }
     report = {
         "command": " ".join([Path(sys.executable).name, *sys.argv]),

@@ -217,6 +217,16 @@ def run_dataprep(corpus: Path, procs: int, out: Path) -> tuple[float, dict[str, 
     return seconds, removed
 
 
+def run_datasketch_loop(corpus: Path, work: Path) -> float:
+    """Wall seconds of peers_datasketch.py (datasketch's per-document loop, signatures only)
+    over ``corpus``, in one process."""
+    log = work.parent / f"{work.name}.log"
+    command = [sys.executable, str(REPO / "benchmarks" / "peers_datasketch.py"), str(corpus)]
+    seconds = _timed(command, REPO, _env(), log)
+    log.unlink()
+    return seconds
+
+
 def run_datatrove(
     venv: Path,
     shards: Path,

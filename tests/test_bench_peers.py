@@ -92,3 +92,25 @@ def test_summary_renders_table_and_sentence_from_the_report(tmp_path):
         check=True,
     ).stdout
     assert out == text + "\n"
+
+
+def test_summary_adds_the_datasketch_loop_at_one_process_when_measured():
+    report = hand_made_report()
+    assert "datasketch" not in bench_peers.summary(report)
+    report["results"].append({"pipeline": "datasketch-loop", "procs": 1, "median_s": 50.0})
+    text = bench_peers.summary(report)
+    assert f"| {bench_peers.DATASKETCH_LABEL} | 50.00 s (25.0x) | — | — |" in text
+    assert "signatures only, takes 25.0x as long as dataprep's whole one-process run." in text
+
+
+def test_the_datasketch_peer_signs_every_document(tmp_path):
+    pytest.importorskip("datasketch")
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text(
+        '{"id": "a", "text": "one two three four five six"}\n{"id": "b", "text": "x"}\n'
+    )
+    script = REPO / "benchmarks" / "peers_datasketch.py"
+    done = subprocess.run(
+        [sys.executable, str(script), str(corpus)], capture_output=True, text=True
+    )
+    assert json.loads(done.stdout) == {"signatures": 2}
