@@ -240,21 +240,35 @@ def schedule_command(inputs, output, config, quiet, **options):
     show_default=True,
     type=click.FloatRange(0, min_open=True),
 )
-def train_quality_command(positive, negative, output, text_column, regularization):
+@click.option(
+    "--folds",
+    default=5,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Stratified cross-validation folds for the held-out scores (0: none).",
+)
+@click.option("--seed", default=0, show_default=True, type=int, help="Model and folds seed.")
+def train_quality_command(positive, negative, output, text_column, regularization, folds, seed):
     """Train the quality_classifier scorer's model (hashed word and bigram features, logistic
-    regression) from POSITIVE and NEGATIVE example files (JSONL, Parquet or Arrow)."""
-    from dataprep.quality.classifier import train_quality_model
+    regression) from POSITIVE and NEGATIVE example files (JSONL, Parquet or Arrow). Prints the
+    training accuracy, the held-out accuracy and ROC AUC by stratified k-fold cross-validation,
+    and the model's size; writes them to OUTPUT.json beside the model."""
+    from dataprep.quality.classifier import summary_lines, train_quality_model
 
     try:
         info = train_quality_model(
-            positive, negative, output, text_column=text_column, regularization=regularization
+            positive,
+            negative,
+            output,
+            text_column=text_column,
+            regularization=regularization,
+            seed=seed,
+            folds=folds,
         )
     except DataprepError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(
-        f"trained on {info['positive']:,} positive and {info['negative']:,} negative examples "
-        f"(training accuracy {info['train_accuracy']:.3f}); saved {output}"
-    )
+    for line in summary_lines(info, output):
+        click.echo(line)
 
 
 @main.command("distill-static")

@@ -97,6 +97,7 @@ def run_dedup_bench(
     num_perm / ngram: MinHash permutations and shingle words for both MinHash methods
         (defaults 128 / 5); datasketch / semantic: run those methods (default True);
     encoder: ``encode(texts)`` for semantic_dedup (default the cached ``Encoder()``).
+    The results' ``skipped`` maps each method turned off to why; report.md names it skipped.
     """
     thresholds = list(thresholds or DEFAULT_THRESHOLDS)
     eps = list(eps or DEFAULT_EPS)
@@ -199,6 +200,14 @@ def run_dedup_bench(
         "eps": eps,
         "datasketch_hash_seconds": None if hash_seconds is None else round(hash_seconds, 3),
         "embed_seconds": None if embed_seconds is None else round(embed_seconds, 3),
+        "skipped": {
+            name: f"turned off by {flag}"
+            for name, flag, ran in (
+                ("datasketch_lsh", "--no-datasketch", datasketch),
+                ("semantic_dedup", "--no-semantic", semantic),
+            )
+            if not ran
+        },
         "mode": "pairs" if pairs_path else "clusters",
         "results": rows,
     }

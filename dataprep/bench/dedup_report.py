@@ -13,8 +13,21 @@ def fmt_metric(value) -> str:
     return "n/a" if value is None else f"{value:.3f}"
 
 
+def skipped_methods(results: dict) -> dict[str, str]:
+    """Methods that did not run -> why ("" when not known): ``results['skipped']``, and
+    semantic_dedup / datasketch_lsh when no embedding / hashing time was recorded (the
+    results.json of older runs)."""
+    skipped = dict(results.get("skipped") or {})
+    if results.get("embed_seconds") is None:
+        skipped.setdefault("semantic_dedup", "")
+    if "datasketch_hash_seconds" in results and results["datasketch_hash_seconds"] is None:
+        skipped.setdefault("datasketch_lsh", "")
+    return skipped
+
+
 def report_markdown(results: dict) -> str:
-    """The report: one table row per method and parameter."""
+    """The report: one table row per method and parameter; a skipped method is named as
+    skipped, with its reason when known."""
     source = results["source"]
     what = (
         f"{source['pairs']}: {source['pairs_count']} pairs ({source['positives']} labelled "
@@ -24,15 +37,23 @@ def report_markdown(results: dict) -> str:
         else f"{source['corpus']}: {results['rows']} rows, clusters from "
         f"{source['cluster_column']!r} (metrics over all row pairs)"
     )
+    skipped = skipped_methods(results)
+    parts = [] if "datasketch_lsh" in skipped else ["datasketch: hashing + LSH"]
+    if "semantic_dedup" not in skipped:
+        parts.append(f"semantic: excluding the embedding, {results['embed_seconds']} s once")
+    seconds = "Seconds: the method's fit" + (f" ({'; '.join(parts)})" if parts else "")
     lines = [
         "# Dedup bench",
         "",
         what + f". Command: `{results['command']}`",
         "",
-        f"MinHash: {results['num_perm']} permutations, word {results['ngram']}-grams. "
-        "Seconds: the method's fit (datasketch: hashing + LSH; semantic: excluding the "
-        f"embedding, {results['embed_seconds']} s once).",
+        f"MinHash: {results['num_perm']} permutations, word {results['ngram']}-grams. {seconds}.",
         "",
+    ]
+    if skipped:
+        named = [f"{name} ({why})" if why else name for name, why in sorted(skipped.items())]
+        lines += [f"Skipped: {', '.join(named)}.", ""]
+    lines += [
         "| method | parameter | precision | recall | F1 | TP | FP | FN | cross-pair links | "
         "seconds |",
         "|---|---|---|---|---|---|---|---|---|---|",

@@ -2,7 +2,8 @@
 
 The JSON files give the counts (``stats.json``), the recipe and inputs (``manifest.json``) and the
 plan (``schedule.json``); the shards are read column by column only for what the JSON does not
-hold: score histograms of kept versus rejected rows and duplicate clusters (see ``scan``).
+hold: score histograms of kept versus rejected rows, example rows of each rejection reason and
+duplicate clusters (see ``scan``).
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from dataprep.errors import InputError
 from dataprep.report.scan import (
     SCORE_PREFIX,
     Duplicates,
+    Member,
     ScoreHistogram,
     column_names,
     duplicates,
+    reason_examples,
     rejection_counts,
     score_histograms,
     shard_paths,
@@ -51,7 +54,8 @@ class Summary:
     kind: 'filter', 'score' or 'schedule'. rows_kept: rows in OUT/data (for a schedule, the
     plan's samples, where rows repeat). schedule: schedule.json (schedule outputs only).
     duplicates: None when no shard has a dp_dup_cluster column (and for schedule outputs, whose
-    rows repeat).
+    rows repeat). examples: the first rejected rows of each (stage name, reason), in the
+    rejected shards' row order (a schedule output's rows all under 'schedule').
     """
 
     kind: str
@@ -66,6 +70,7 @@ class Summary:
     duplicates: Duplicates | None = None
     schedule: dict | None = None
     score_summaries: dict[str, dict] = field(default_factory=dict)
+    examples: dict[tuple[str, str], list[Member]] = field(default_factory=dict)
 
 
 def read_json(path: Path, *, required: bool = True) -> dict | None:
@@ -162,12 +167,14 @@ def collect(
     example_clusters: int = 5,
     cluster_members: int = 3,
     text_chars: int = 200,
+    reason_rows: int = 3,
 ) -> Summary:
     """Summarize the output folder ``out_dir``.
 
     bins: bins of each score histogram (default 30). example_clusters: largest duplicate
     clusters shown (default 5), with up to ``cluster_members`` rows each (default 3), texts cut
-    to ``text_chars`` characters (default 200).
+    to ``text_chars`` characters (default 200). reason_rows: example rows of each rejection
+    reason (default 3: the first rejected rows with that reason, in row order).
     Raises InputError when ``out_dir`` is not a folder or has no manifest.json.
     """
     out_dir = Path(out_dir)
@@ -186,10 +193,22 @@ def collect(
         raise InputError(f"{missing[0]}: shard listed in manifest.json is missing")
     reason_counts = rejection_counts(rejected)
 
-    if manifest.get("command") == "schedule" or schedule is not None:
+    is_schedule = manifest.get("command") == "schedule" or schedule is not None
+    if is_schedule:
         stages = [_schedule_stage(stats, reason_counts)]
     else:
         stages = _stage_rows(manifest, stats, reason_counts)
+    text_column = manifest.get("text_column", "text")
+    id_column = manifest.get("id_column", "id")
+    examples = reason_examples(
+        rejected,
+        id_column=id_column,
+        text_column=text_column,
+        per_reason=reason_rows,
+        text_chars=text_chars,
+        stage="schedule" if is_schedule else None,
+        counts=None if is_schedule else reason_counts,
+    )
     kind = detect_kind(manifest, stats, stages, schedule is not None)
 
     rows_rejected = stats.get("rows_rejected", manifest.get("rejected", {}).get("rows"))
@@ -214,8 +233,8 @@ def collect(
         dups = duplicates(
             kept,
             rejected,
-            id_column=manifest.get("id_column", "id"),
-            text_column=manifest.get("text_column", "text"),
+            id_column=id_column,
+            text_column=text_column,
             examples=example_clusters,
             members=cluster_members,
             text_chars=text_chars,
@@ -233,4 +252,5 @@ def collect(
         duplicates=dups,
         schedule=schedule,
         score_summaries=summaries,
+        examples=examples,
     )

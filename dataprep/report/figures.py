@@ -1,8 +1,10 @@
 """The report's plots: matplotlib (Agg, no display, no pyplot state) to PNG bytes, and PNG bytes
 to ``data:`` URIs that an HTML page embeds, so the page needs no other file.
 
-Every function returns PNG bytes; the same input gives the same bytes (no timestamp or software
-version is written into the PNG).
+Every ``*_figure`` function returns PNG bytes; the same input gives the same bytes (no timestamp
+or software version is written into the PNG). The count plots are also built as matplotlib
+Figures by their ``*_plot`` functions; their count axes carry whole-number ticks only. Plots are
+drawn WIDTH x DPI pixels wide and the page scales them to its full width.
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ import io
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from dataprep.report.scan import ScoreHistogram
 
-WIDTH = 7.5  # inches; the page shows plots at most 760 px wide
+WIDTH = 12.0  # inches: 1200 px, about the width of the page's main column on a laptop
 DPI = 100
 KEPT_COLOR = "#2b7bba"
 REJECTED_COLOR = "#d9534f"
@@ -39,12 +42,23 @@ def _png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
+def integer_ticks(axis) -> None:
+    """Whole-number ticks only on ``axis`` (an XAxis or YAxis), for counts and steps."""
+    axis.set_major_locator(MaxNLocator(integer=True))
+
+
 def _bar_height(count: int) -> float:
     return min(12.0, 1.2 + 0.32 * max(1, count))
 
 
 def stages_figure(names: list[str], rows_out: list[int], rows_rejected: list[int]) -> bytes:
-    """Horizontal stacked bars, one per stage (first on top): rows passed on and rows rejected."""
+    """PNG of ``stages_plot``."""
+    return _png(stages_plot(names, rows_out, rows_rejected))
+
+
+def stages_plot(names: list[str], rows_out: list[int], rows_rejected: list[int]) -> Figure:
+    """Horizontal stacked bars, one per stage (first on top): rows passed on and rows rejected.
+    names: stage names; rows_out / rows_rejected: each stage's rows passed on / rejected."""
     figure = _figure(_bar_height(len(names)))
     axes = figure.add_subplot()
     y = np.arange(len(names))[::-1]
@@ -54,11 +68,18 @@ def stages_figure(names: list[str], rows_out: list[int], rows_rejected: list[int
     axes.set_xlabel("rows")
     axes.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small")
     axes.set_title("Rows reaching each stage")
-    return _png(figure)
+    integer_ticks(axes.xaxis)
+    return figure
 
 
 def reasons_figure(labels: list[str], counts: list[int]) -> bytes:
-    """Horizontal bars of rejection counts, the first label on top."""
+    """PNG of ``reasons_plot``."""
+    return _png(reasons_plot(labels, counts))
+
+
+def reasons_plot(labels: list[str], counts: list[int]) -> Figure:
+    """Horizontal bars of rejection counts, the first label on top.
+    labels: one per bar ("stage: reason"); counts: the rejected rows of each."""
     figure = _figure(_bar_height(len(labels)))
     axes = figure.add_subplot()
     y = np.arange(len(labels))[::-1]
@@ -66,10 +87,16 @@ def reasons_figure(labels: list[str], counts: list[int]) -> bytes:
     axes.set_yticks(y, labels, fontsize="small")
     axes.set_xlabel("rejected rows")
     axes.set_title("Top rejection reasons")
-    return _png(figure)
+    integer_ticks(axes.xaxis)
+    return figure
 
 
 def score_figure(histogram: ScoreHistogram, *, kept_label: str = "kept") -> bytes:
+    """PNG of ``score_plot``."""
+    return _png(score_plot(histogram, kept_label=kept_label))
+
+
+def score_plot(histogram: ScoreHistogram, *, kept_label: str = "kept") -> Figure:
     """The kept and rejected rows' histograms of one score column, overlaid as steps.
     kept_label: legend label of the kept rows (default 'kept')."""
     figure = _figure(3.0)
@@ -90,11 +117,18 @@ def score_figure(histogram: ScoreHistogram, *, kept_label: str = "kept") -> byte
     axes.set_xlabel(histogram.column)
     axes.set_ylabel("rows")
     axes.legend(fontsize="small")
-    return _png(figure)
+    integer_ticks(axes.yaxis)
+    return figure
 
 
 def cluster_sizes_figure(size_counts: dict[int, int]) -> bytes:
-    """Bars: number of duplicate clusters of each size (log scale when counts span > 100x)."""
+    """PNG of ``cluster_sizes_plot``."""
+    return _png(cluster_sizes_plot(size_counts))
+
+
+def cluster_sizes_plot(size_counts: dict[int, int]) -> Figure:
+    """Bars: number of duplicate clusters of each size (log scale when counts span > 100x).
+    size_counts: cluster size -> number of clusters of that size."""
     figure = _figure(3.0)
     axes = figure.add_subplot()
     sizes = sorted(size_counts)
@@ -103,12 +137,15 @@ def cluster_sizes_figure(size_counts: dict[int, int]) -> bytes:
         axes.bar([str(s) for s in sizes], counts, color=KEPT_COLOR)
     else:
         axes.bar(sizes, counts, color=KEPT_COLOR, width=1.0)
+        integer_ticks(axes.xaxis)
     if counts and max(counts) > 100 * max(1, min(counts)):
         axes.set_yscale("log")
+    else:
+        integer_ticks(axes.yaxis)
     axes.set_xlabel("cluster size (rows, kept copy included)")
     axes.set_ylabel("clusters")
     axes.set_title("Duplicate cluster sizes")
-    return _png(figure)
+    return figure
 
 
 def curve_figure(
@@ -124,6 +161,7 @@ def curve_figure(
     axes = figure.add_subplot()
     axes.plot(first_step, mean_difficulty, color=KEPT_COLOR, drawstyle="steps-post")
     axes.set_xlabel("step")
+    integer_ticks(axes.xaxis)
     axes.set_ylabel(f"mean {difficulty_column}", color=KEPT_COLOR)
     if competence:
         twin = axes.twinx()
@@ -147,6 +185,7 @@ def bucket_mix_figure(first_step: list[int], bucket_mix: list[list[int]]) -> byt
         first_step, shares.T, labels=[str(b) for b in range(buckets)], colors=colors, step="post"
     )
     axes.set_xlabel("step")
+    integer_ticks(axes.xaxis)
     axes.set_ylabel("share of samples")
     axes.set_ylim(0, 1)
     axes.margins(x=0)

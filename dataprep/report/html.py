@@ -26,14 +26,17 @@ background:#fafafa}
 header{background:#1f3a5a;color:#fff;padding:14px 28px}
 header h1{margin:0;font-size:20px}header p{margin:4px 0 0;opacity:.85}
 nav{padding:8px 28px;background:#e9eef4}nav a{margin-right:14px;color:#1f3a5a}
-main{max-width:980px;padding:0 28px 40px}
+main{padding:0 28px 40px}
 section{background:#fff;border:1px solid #ddd;border-radius:6px;margin:18px 0;padding:6px 18px}
 h2{font-size:17px;border-bottom:1px solid #eee;padding-bottom:4px}h3{font-size:15px}
 table{border-collapse:collapse;margin:8px 0 14px;font-size:13px}
 th,td{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}
 th{background:#f0f3f6}td.n{text-align:right;font-variant-numeric:tabular-nums}
-td.text{max-width:560px;white-space:pre-wrap;word-break:break-word;font-size:12px}
-img{max-width:100%;height:auto;display:block;margin:8px 0}
+table.wide{width:100%}
+td.text{white-space:pre-wrap;word-break:break-word;font-size:12px}
+td.text .ex{padding:2px 0}td.text .ex+.ex{border-top:1px dashed #ddd}.ex code{color:#1f3a5a}
+img{width:100%;height:auto;display:block;margin:8px 0}
+.plots{display:grid;grid-template-columns:repeat(auto-fit,minmax(820px,1fr));gap:0 18px}
 .cards{display:flex;gap:12px;flex-wrap:wrap}.card{border:1px solid #ddd;border-radius:6px;
 padding:8px 14px;min-width:120px}.card b{display:block;font-size:20px}
 pre{background:#f6f8fa;border:1px solid #ddd;padding:10px;overflow:auto;max-height:480px;
@@ -70,9 +73,11 @@ def fmt(value: object) -> str:
     return esc(value)
 
 
-def table(headers: list[str], rows: Iterable[Iterable[object]]) -> str:
+def table(headers: list[str], rows: Iterable[Iterable[object]], *, wide: bool = False) -> str:
     """An HTML table; numbers are right-aligned and formatted with ``fmt``, strings escaped.
-    A cell given as ``("text", s)`` is shown as a wrapped text block."""
+    A cell given as ``("text", s)`` is shown as a wrapped text block; one given as
+    ``("examples", [(id, text), ...])`` as one block per example, the id first.
+    wide: the table takes the page's full width (default False: as wide as its cells)."""
     head = "".join(f"<th>{esc(h)}</th>" for h in headers)
     body = []
     for row in rows:
@@ -80,12 +85,18 @@ def table(headers: list[str], rows: Iterable[Iterable[object]]) -> str:
         for cell in row:
             if isinstance(cell, tuple) and cell and cell[0] == "text":
                 cells.append(f'<td class="text">{esc(cell[1])}</td>')
+            elif isinstance(cell, tuple) and cell and cell[0] == "examples":
+                blocks = "".join(
+                    f'<div class="ex"><code>{esc(i)}</code> {esc(t)}</div>' for i, t in cell[1]
+                )
+                cells.append(f'<td class="text">{blocks}</td>')
             elif isinstance(cell, int | float) and not isinstance(cell, bool):
                 cells.append(f'<td class="n">{fmt(cell)}</td>')
             else:
                 cells.append(f"<td>{fmt(cell)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    opening = '<table class="wide">' if wide else "<table>"
+    return f"{opening}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
 def image(png: bytes, alt: str) -> str:
@@ -155,7 +166,8 @@ def summary_section(summary: Summary) -> str:
 
 
 def reasons_section(summary: Summary, top: int = TOP_REASONS) -> str:
-    """The ``top`` reasons of each stage (default 10) in a table, and a bar chart overall."""
+    """The ``top`` reasons of each stage (default 10) in a table with example rows of each,
+    and a bar chart overall."""
     pairs = [(s, r, n) for s in summary.stages for r, n in s.reasons.items() if n]
     if not pairs:
         return section("reasons", "Rejection reasons", "<p>No row was rejected.</p>")
@@ -163,13 +175,20 @@ def reasons_section(summary: Summary, top: int = TOP_REASONS) -> str:
     for stage in summary.stages:
         ranked = sorted(stage.reasons.items(), key=lambda item: (-item[1], item[0]))
         for reason, count in ranked[:top]:
-            rows.append((stage.name, reason, count, _percent(count, stage.rows_in)))
+            found = summary.examples.get((stage.name, reason), [])
+            examples = ("examples", [(m.id, m.text) for m in found])
+            rows.append((stage.name, reason, count, _percent(count, stage.rows_in), examples))
         rest = ranked[top:]
         if rest:
             count = sum(n for _, n in rest)
             label = f"other ({len(rest)} reasons)"
-            rows.append((stage.name, label, count, _percent(count, stage.rows_in)))
-    body = table(["stage", "reason", "rows", "% of stage input"], rows)
+            rows.append((stage.name, label, count, _percent(count, stage.rows_in), ""))
+    body = (
+        '<p class="note">Examples: the first rejected rows with each reason, in the order of '
+        "<code>rejected/</code> (id, then text, cut).</p>"
+    )
+    headers = ["stage", "reason", "rows", "% of stage input", "examples"]
+    body += table(headers, rows, wide=True)
     ranked = sorted(pairs, key=lambda item: (-item[2], item[0].name, item[1]))[:CHART_REASONS]
     png = figures.reasons_figure([f"{s.name}: {r}" for s, r, _ in ranked], [n for *_, n in ranked])
     body += image(png, "Bar chart of the top rejection reasons")
@@ -206,8 +225,9 @@ def scores_section(summary: Summary) -> str:
         )
         alt = f"Histogram of {histogram.column}: {kept_label} vs rejected rows"
         plots.append(
-            f"<h3>{esc(histogram.column)}</h3>"
+            f"<div><h3>{esc(histogram.column)}</h3>"
             + image(figures.score_figure(histogram, kept_label=kept_label), alt)
+            + "</div>"
         )
     headers = [
         "column",
@@ -219,7 +239,8 @@ def scores_section(summary: Summary) -> str:
         "median (stats.json)",
         "max",
     ]
-    return section("scores", "Scores", note + table(headers, rows) + "".join(plots))
+    plots_html = f'<div class="plots">{"".join(plots)}</div>'
+    return section("scores", "Scores", note + table(headers, rows) + plots_html)
 
 
 def duplicates_section(summary: Summary) -> str:
@@ -246,7 +267,9 @@ def duplicates_section(summary: Summary) -> str:
             f"{'' if shown >= cluster.size else f' ({shown} shown)'}</h3>"
         )
         body += table(
-            ["id", "status", "text"], [(m.id, m.status, ("text", m.text)) for m in cluster.members]
+            ["id", "status", "text"],
+            [(m.id, m.status, ("text", m.text)) for m in cluster.members],
+            wide=True,
         )
     return section("duplicates", "Duplicates", body)
 

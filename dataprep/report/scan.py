@@ -2,7 +2,7 @@
 
 Only the columns a section needs are read, batch by batch from memory-mapped Arrow shards, so
 memory stays bounded by one batch plus compact state: one int64 per row that is in a duplicate
-cluster (``dp_dup_cluster``), fixed-size histograms and a capped list of example rows.
+cluster (``dp_dup_cluster``), fixed-size histograms and capped lists of example rows.
 """
 
 from __future__ import annotations
@@ -44,7 +44,8 @@ class ScoreHistogram:
 
 @dataclass
 class Member:
-    """One row of an example duplicate cluster; ``status`` is "kept" or "stage: reason"."""
+    """One example row (of a duplicate cluster or of a rejection reason), its text cut;
+    ``status`` is "kept" or "stage: reason"."""
 
     id: str
     text: str
@@ -188,6 +189,68 @@ def rejection_counts(rejected: list[Path]) -> Counter:
     return counts
 
 
+def reason_examples(
+    rejected: list[Path],
+    *,
+    id_column: str = "id",
+    text_column: str = "text",
+    per_reason: int = 3,
+    text_chars: int = 200,
+    stage: str | None = None,
+    counts: Counter | None = None,
+) -> dict[tuple[str, str], list[Member]]:
+    """The first ``per_reason`` rejected rows (default 3) of each (stage, reason), in the
+    order of the shards ``rejected`` and of their rows, texts cut to ``text_chars`` characters
+    (default 200). stage: when given, every row counts under this stage name (a schedule
+    output's one stage), else under its ``dp_reject_stage``. counts: rows per (stage, reason)
+    as ``rejection_counts`` gives them (default None); when given, reading stops once every
+    reason has its examples."""
+    found: dict[tuple[str, str], list[Member]] = {}
+
+    def complete() -> bool:
+        return counts is not None and all(
+            len(found.get(key, ())) >= min(per_reason, n) for key, n in counts.items()
+        )
+
+    if complete():
+        return found
+    columns = [REJECT_STAGE, REJECT_REASON, id_column, text_column]
+    for batch in iter_columns(rejected, columns):
+        if REJECT_STAGE in batch.schema.names and REJECT_REASON in batch.schema.names:
+            _add_examples(batch, found, per_reason, text_chars, stage, id_column, text_column)
+            if complete():
+                break
+    return found
+
+
+def _add_examples(batch, found, per_reason, text_chars, stage, id_column, text_column) -> None:
+    """Append the rows of ``batch`` whose (stage, reason) has fewer than ``per_reason``
+    examples in ``found`` to it, in row order."""
+    pairs = zip(
+        batch.column(REJECT_STAGE).to_pylist(), batch.column(REJECT_REASON).to_pylist(), strict=True
+    )
+    wanted: list[int] = []
+    taken: Counter = Counter()
+    for index, (row_stage, reason) in enumerate(pairs):
+        key = (row_stage if stage is None else stage, reason)
+        if len(found.get(key, ())) + taken[key] < per_reason:
+            taken[key] += 1
+            wanted.append(index)
+    if not wanted:
+        return
+    rows = _cut_text(batch.take(pa.array(wanted)), text_column, text_chars).to_pylist()
+    for row in rows:
+        key = (row[REJECT_STAGE] if stage is None else stage, row[REJECT_REASON])
+        identifier = row.get(id_column)
+        found.setdefault(key, []).append(
+            Member(
+                "" if identifier is None else str(identifier),
+                _short(row.get(text_column), text_chars),
+                f"{row[REJECT_STAGE]}: {row[REJECT_REASON]}",
+            )
+        )
+
+
 def duplicates(
     kept: list[Path],
     rejected: list[Path],
@@ -245,16 +308,19 @@ def _cut_text(batch: pa.RecordBatch, column: str, chars: int) -> pa.RecordBatch:
     return batch
 
 
+def _short(text: object, chars: int) -> str:
+    """``text`` as a string (None as ""), cut to ``chars`` characters and an ellipsis."""
+    text = "" if text is None else str(text)
+    return text[:chars] + "\u2026" if len(text) > chars else text
+
+
 def _add_members(rows, chosen, is_kept, members, text_chars, id_column, text_column) -> None:
     """Append the rows (dicts) to their clusters' members, up to ``members`` per cluster."""
     for row in rows:
         cluster = chosen[row[DUP_CLUSTER]]
         if len(cluster.members) >= members:
             continue
-        text = row.get(text_column)
-        text = "" if text is None else str(text)
-        if len(text) > text_chars:
-            text = text[:text_chars] + "\u2026"
+        text = _short(row.get(text_column), text_chars)
         status = "kept" if is_kept else f"{row.get(REJECT_STAGE)}: {row.get(REJECT_REASON)}"
         identifier = row.get(id_column)
         cluster.members.append(Member("" if identifier is None else str(identifier), text, status))

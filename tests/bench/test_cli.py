@@ -142,8 +142,14 @@ def test_dedup_on_six_pairs_writes_exact_numbers(runner, tmp_path):
     assert exact["precision"] == exact["recall"] == exact["f1"] == pytest.approx(2 / 3)
     # clusters {0, 1, 8}, {2, 3}, {10, 11}: 7 rows, 5 links, 3 of them labelled pairs
     assert exact["clustered_rows"] == 7 and exact["cross_pair_links"] == 2
+    assert saved["skipped"] == {
+        "datasketch_lsh": "turned off by --no-datasketch",
+        "semantic_dedup": "turned off by --no-semantic",
+    }
     report = (out / "report.md").read_text()
     assert "| exact_dedup | defaults | 0.667 | 0.667 | 0.667 | 2 | 1 | 1 | 2 |" in report
+    assert "None s" not in report
+    assert "semantic_dedup (turned off by --no-semantic)" in report
     assert (out / "dedup_pr.png").is_file()
 
 

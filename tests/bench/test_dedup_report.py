@@ -53,14 +53,41 @@ def test_pairs_report_by_hand():
         "data/p.jsonl: 4 pairs (1 labelled duplicate; flagging every pair would score precision "
         "0.250), 8 texts. Command: `dataprep bench dedup --pairs p.jsonl`"
     )
+    # no embedding time recorded (an older results.json): semantic_dedup did not run
     assert lines[4] == (
         "MinHash: 128 permutations, word 5-grams. Seconds: the method's fit (datasketch: hashing "
-        "+ LSH; semantic: excluding the embedding, None s once)."
+        "+ LSH)."
     )
+    assert lines[6] == "Skipped: semantic_dedup."
     assert lines[-2:] == [
         "| exact_dedup | defaults | n/a | 0.000 | 0.000 | 0 | 0 | 1 | 0 | 0.00 |",
         "| minhash_dedup | threshold=0.5 | 0.500 | 1.000 | 0.667 | 1 | 1 | 0 | 2 | 1.23 |",
     ]
+
+
+def test_skipped_methods_are_named_with_their_reason_never_as_none_seconds():
+    results = {
+        **PAIRS,
+        "datasketch_hash_seconds": None,
+        "skipped": {
+            "datasketch_lsh": "turned off by --no-datasketch",
+            "semantic_dedup": "turned off by --no-semantic",
+        },
+    }
+    text = report_markdown(results)
+    lines = text.splitlines()
+    assert lines[4] == "MinHash: 128 permutations, word 5-grams. Seconds: the method's fit."
+    assert lines[6] == (
+        "Skipped: datasketch_lsh (turned off by --no-datasketch), "
+        "semantic_dedup (turned off by --no-semantic)."
+    )
+    assert "None" not in text
+    ran = {**PAIRS, "embed_seconds": 2.5, "datasketch_hash_seconds": 0.1, "skipped": {}}
+    lines = report_markdown(ran).splitlines()
+    assert lines[4].endswith(
+        "(datasketch: hashing + LSH; semantic: excluding the embedding, 2.5 s once)."
+    )
+    assert not any(line.startswith("Skipped") for line in lines)
 
 
 def test_corpus_report_has_no_cross_pair_links():

@@ -34,7 +34,7 @@ def test_detect_kind(manifest, kinds, rejected, has_schedule, expected):
 
 
 def test_filter_counts_stages_scores_and_clusters(report_outputs):
-    summary = collect(report_outputs["filter"], bins=4)
+    summary = collect(report_outputs["filter"], bins=4, text_chars=20, reason_rows=3)
     assert (summary.rows_in, summary.rows_kept, summary.rows_rejected) == (10, 5, 5)
     assert [(s.name, s.kind, s.rows_in, s.rows_rejected, s.rows_out) for s in summary.stages] == [
         ("length", "scorer", 10, 0, 10),
@@ -49,6 +49,15 @@ def test_filter_counts_stages_scores_and_clusters(report_outputs):
     dups = summary.duplicates
     assert (dups.clusters, dups.rows, dups.size_counts) == (2, 5, {2: 1, 3: 1})
     assert [(c.cluster, c.size, len(c.members)) for c in dups.examples] == [(2, 3, 3), (4, 2, 2)]
+    # the first rejected rows of each reason, in row order (see ROWS in conftest.py)
+    assert {key: [(m.id, m.text) for m in rows] for key, rows in summary.examples.items()} == {
+        ("length_filter", "length_below_min_words"): [("b", "short"), ("f", "tiny")],
+        ("exact_dedup", "exact_duplicate"): [
+            ("d", "the same text repeat\u2026"),
+            ("g", "THE SAME TEXT repeat\u2026"),
+            ("<b>h</b>", "<script>alert('x')</\u2026"),
+        ],
+    }
 
 
 def test_score_and_schedule_outputs(report_outputs):

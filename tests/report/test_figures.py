@@ -36,3 +36,30 @@ def test_data_uri_round_trips():
     uri = figures.data_uri(png)
     assert uri.startswith("data:image/png;base64,")
     assert base64.b64decode(uri.split(",", 1)[1]) == png
+
+
+# counts of 1 to 3: matplotlib's default ticks would include 0.5, 1.5, ...
+COUNT_AXES = {
+    "stages": lambda: (figures.stages_plot(["a", "b"], [2, 1], [1, 1]), "x"),
+    "reasons": lambda: (figures.reasons_plot(["a: x", "b: y"], [3, 1]), "x"),
+    "score": lambda: (figures.score_plot(HISTOGRAM), "y"),
+    "clusters": lambda: (figures.cluster_sizes_plot({2: 3, 3: 1}), "y"),
+    "many_sizes": lambda: (figures.cluster_sizes_plot({s: 1 + s % 2 for s in range(2, 60)}), "y"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(COUNT_AXES))
+def test_count_axes_have_whole_number_ticks(name):
+    figure, which = COUNT_AXES[name]()
+    axes = figure.axes[0]
+    figure.canvas.draw()
+    lower, upper = sorted(axes.get_xlim() if which == "x" else axes.get_ylim())
+    ticks = [t for t in (axes.get_xticks() if which == "x" else axes.get_yticks())]
+    shown = [t for t in ticks if lower <= t <= upper]
+    assert len(shown) >= 2 and all(float(t).is_integer() for t in shown), ticks
+
+
+def test_plots_are_drawn_at_the_full_page_width():
+    png = CASES["score"]()
+    width = int.from_bytes(png[16:20], "big")  # the IHDR chunk: width, then height
+    assert width == figures.WIDTH * figures.DPI == 1200

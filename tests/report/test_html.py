@@ -10,6 +10,9 @@ import pytest
 from dataprep.report.collect import collect
 from dataprep.report.html import esc, fmt, render, table
 
+SCRIPT_TEXT = "<script>alert('x')</script> five words of body text here"  # as in conftest.py
+N = '<td class="n">{}</td>'.format
+
 SECTIONS = {
     "filter": ["summary", "reasons", "scores", "duplicates", "manifest"],
     "score": ["summary", "reasons", "scores", "manifest"],
@@ -97,6 +100,29 @@ def test_filter_page_tables_hold_the_exact_counts(pages):
     assert "<td>exact_dedup: exact_duplicate</td>" in text
 
 
+def test_each_reason_shows_its_first_rejected_rows_escaped(pages):
+    text = pages["filter"]
+    example = '<div class="ex"><code>{}</code> {}</div>'.format
+    length = example("b", "short") + example("f", "tiny")
+    assert f'<td>length_below_min_words</td>{N(2)}<td>20.0%</td><td class="text">{length}</td>' in (
+        text
+    )
+    copies = (
+        example("d", "the same text repeated in three rows")
+        + example("g", "THE SAME TEXT repeated in three rows")
+        + example("&lt;b&gt;h&lt;/b&gt;", esc(SCRIPT_TEXT))
+    )
+    assert f'<td>exact_duplicate</td>{N(3)}<td>37.5%</td><td class="text">{copies}</td>' in text
+
+
+def test_the_page_and_its_plots_take_the_full_width(pages):
+    css = re.search(r"<style>(.*?)</style>", pages["filter"], re.S).group(1)
+    main = re.search(r"(?:^|[}\s])main\{([^}]*)\}", css).group(1)
+    assert "max-width" not in main
+    assert re.search(r"(?:^|[}\s])img\{([^}]*;)?width:100%", css)
+    assert '<table class="wide"><thead><tr><th>stage</th><th>reason</th>' in pages["filter"]
+
+
 def test_user_strings_are_escaped(pages):
     text = pages["filter"]
     assert "<script>alert" not in text
@@ -139,6 +165,9 @@ def test_manifest_section_lists_inputs_and_the_json(pages, report_outputs):
 def test_formatting_helpers():
     assert fmt(1278) == "1,278" and fmt(0.12345) == "0.1235" and fmt(None) == "-"
     assert fmt(True) == "True" and fmt("<a>") == "&lt;a&gt;"
-    html = table(["a<b"], [[("text", "x\ny<")], [3]])
+    html = table(["a<b"], [[("text", "x\ny<")], [3], [("examples", [("<i>", "t&"), ("2", "u")])]])
     assert "<th>a&lt;b</th>" in html and '<td class="text">x\ny&lt;</td>' in html
-    assert '<td class="n">3</td>' in html
+    assert '<td class="n">3</td>' in html and html.startswith("<table>")
+    examples = '<div class="ex"><code>&lt;i&gt;</code> t&amp;</div><div class="ex"><code>2</code> u'
+    assert f'<td class="text">{examples}</div></td>' in html
+    assert table(["a"], [], wide=True).startswith('<table class="wide">')

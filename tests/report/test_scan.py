@@ -12,6 +12,7 @@ from dataprep.report.scan import (
     column_names,
     duplicates,
     iter_columns,
+    reason_examples,
     rejection_counts,
     score_histograms,
     shard_paths,
@@ -127,3 +128,51 @@ def test_histograms_of_the_real_filter_output_match_its_stats_json(report_output
     assert np.allclose(histogram.edges, stats["histogram"]["edges"])
     totals = np.add(histogram.kept, histogram.rejected).tolist()
     assert totals == stats["histogram"]["counts"]
+
+
+def test_reason_examples_are_the_first_rows_of_each_reason_in_row_order(tmp_path):
+    first = write_shard(
+        tmp_path / "r0.arrow",
+        pa.table(
+            {
+                "id": ["r0", "r1", "r2", "r3", "r4"],
+                "text": ["a " * 20, "b", None, "<i>d</i>", "e"],
+                "dp_reject_stage": ["len", "len", "len", "rep", "len"],
+                "dp_reject_reason": ["short", "short", "short", "dup_lines", "short"],
+            }
+        ),
+    )
+    second = write_shard(
+        tmp_path / "r1.arrow",
+        pa.table(
+            {
+                "id": ["r5", "r6"],
+                "text": ["f", "g"],
+                "dp_reject_stage": ["rep", "len"],
+                "dp_reject_reason": ["dup_lines", "long"],
+            }
+        ),
+    )
+    found = reason_examples([first, second], per_reason=3, text_chars=5)
+    assert {key: [(m.id, m.text) for m in rows] for key, rows in found.items()} == {
+        ("len", "short"): [("r0", "a a a\u2026"), ("r1", "b"), ("r2", "")],
+        ("rep", "dup_lines"): [("r3", "<i>d<\u2026"), ("r5", "f")],
+        ("len", "long"): [("r6", "g")],
+    }
+    assert found[("rep", "dup_lines")][1].status == "rep: dup_lines"
+    # every row under one stage name, two rows per reason
+    found = reason_examples([first, second], per_reason=2, stage="schedule")
+    assert [(key, [m.id for m in rows]) for key, rows in found.items()] == [
+        (("schedule", "short"), ["r0", "r1"]),
+        (("schedule", "dup_lines"), ["r3", "r5"]),
+        (("schedule", "long"), ["r6"]),
+    ]
+    # with the counts known, reading stops once each reason has its rows (here in the first
+    # shard's last batch): the next shard, broken, is never opened
+    (tmp_path / "broken.arrow").write_text("not arrow")
+    counts = rejection_counts([first])
+    found = reason_examples([first, tmp_path / "broken.arrow"], per_reason=4, counts=counts)
+    assert {key: [m.id for m in rows] for key, rows in found.items()} == {
+        ("len", "short"): ["r0", "r1", "r2", "r4"],
+        ("rep", "dup_lines"): ["r3"],
+    }
