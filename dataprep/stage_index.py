@@ -3,11 +3,11 @@
 # Module -> digest of its file, for every module imported to find the built-in stages.
 SOURCES = {
     "dataprep.dedup": "1dab392a6929b274",
-    "dataprep.dedup.exact": "93d4d9787c28c22f",
+    "dataprep.dedup.exact": "f91827b9ba66b304",
     "dataprep.dedup.kmeans": "41627b6f6a5d6867",
     "dataprep.dedup.lsh": "4e11fb9ff14490d2",
     "dataprep.dedup.lsh_runs": "23a6c86c71e185bf",
-    "dataprep.dedup.minhash": "4a3c589e49730a80",
+    "dataprep.dedup.minhash": "4b9114f556ef4669",
     "dataprep.dedup.minhash_kernels": "877d4307012764a7",
     "dataprep.dedup.minhash_shuffle": "d49ac4613384dc92",
     "dataprep.dedup.semantic": "eefdce374509b375",
