@@ -113,15 +113,27 @@ class _EchoHandler(logging.Handler):
     swaps stderr (CliRunner, a notebook) sees them."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        click.echo(record.getMessage(), err=True)
+        from dataprep.progress import above_bars
+
+        with above_bars():
+            click.echo(record.getMessage(), err=True)
+
+
+def _log_to_stderr(quiet: bool) -> None:
+    """The "dataprep" logger's messages as lines on stderr: warnings only when ``quiet``,
+    else also what the run is doing (resuming, compiling its kernels on first use)."""
+    from dataprep.compile_notice import announce_compiles
+
+    if not logging.getLogger("dataprep").handlers:
+        logging.getLogger("dataprep").addHandler(_EchoHandler())
+    logging.getLogger("dataprep").setLevel(logging.WARNING if quiet else logging.INFO)
+    announce_compiles()
 
 
 def _run_recipe(verb: str, inputs, output, config, quiet, **options) -> None:
     """Load the recipe, run it, print the summary; user errors become one-line messages.
     Ctrl-C stops with status 130 and says how to resume."""
-    if not logging.getLogger("dataprep").handlers:
-        logging.getLogger("dataprep").addHandler(_EchoHandler())
-    logging.getLogger("dataprep").setLevel(logging.WARNING if quiet else logging.INFO)
+    _log_to_stderr(quiet)
     from dataprep.config import build_stages
     from dataprep.pipeline import Pipeline
     from dataprep.stage import Scorer
@@ -196,6 +208,7 @@ def schedule_command(inputs, output, config, quiet, **options):
     from dataprep.schedule.curriculum import Curriculum
     from dataprep.schedule.run import ScheduleRun
 
+    _log_to_stderr(quiet)
     try:
         pacing = options.pop("pacing")
         recipe_path = (

@@ -84,7 +84,12 @@ def run_options(
         ),
         *(setting_option(name) for name in names),
         click.option("--overwrite", is_flag=True, help="Replace an existing output folder."),
-        click.option("-q", "--quiet", is_flag=True, help="No progress bars and no summary."),
+        click.option(
+            "-q",
+            "--quiet",
+            is_flag=True,
+            help="Warnings and errors only: no progress, first-use or summary lines.",
+        ),
     ]
     if resumable:
         resume = click.option(

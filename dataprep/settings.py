@@ -88,7 +88,7 @@ SETTINGS: dict[str, Setting] = {
         optional=True,
     ),
     "ray_cpus": Setting("count", "CPUs of the local Ray instance (default: all).", optional=True),
-    "progress": Setting("flag", "Show progress bars.", in_recipe=False),
+    "progress": Setting("flag", "Show the progress of each pass on stderr.", in_recipe=False),
 }
 
 
@@ -108,7 +108,7 @@ class RunSettings:
     runner: 'local' (default) or 'ray'.
     ray_address: the Ray cluster to join (default None: start a local Ray instance).
     ray_cpus: CPUs of that local Ray instance (default None: all).
-    progress: show progress bars (default False).
+    progress: show the progress of each pass on stderr (dataprep.progress; default False).
     """
 
     batch_rows: int = DEFAULT_BATCH_ROWS

@@ -18,7 +18,7 @@ from contextlib import closing
 from typing import Any
 
 from dataprep.passes import PassPlan, pass_task, pass_task_by_ref
-from dataprep.progress import progress_bar
+from dataprep.progress import PassProgress
 from dataprep.runners.base import Job, Runner, Session, Written
 from dataprep.runners.local_write import write_pass
 from dataprep.runners.worker_pool import WorkerPool
@@ -57,6 +57,7 @@ class LocalSession(Session):
         self.log: DecisionLog | None = None
         self.seconds = [0.0] * len(job.stages)
         self.parsed = parsed.ParsedCorpus(job.folder.work_dir / "parsed.arrow")
+        self.progress = PassProgress(job.stages, enabled=job.settings.progress)
         self.pool = None
         if runner.num_proc > 1:
             self.pool = WorkerPool(runner.num_proc, job.folder.work_dir)
@@ -70,7 +71,7 @@ class LocalSession(Session):
     def plan(self, upto: int, fit_stage=None) -> PassPlan:
         return PassPlan.upto(self.job.stages, upto, self.log.covered if self.log else 0, fit_stage)
 
-    def items(self, label: str, last: bool = False) -> Iterator:
+    def items(self, last: bool = False) -> Iterator:
         """(batch or BatchRef, cached decisions or None) for every batch of the corpus, in
         input order: from the parsed corpus when an earlier pass wrote it, else from the input,
         kept in the parsed corpus unless this is the ``last`` pass and runs here (workers are
@@ -81,7 +82,6 @@ class LocalSession(Session):
             batches = self.job.corpus.iter_batches()
             if self.pool is not None or not last:
                 batches = self.parsed.keeping(batches, as_refs=self.pool is not None)
-        batches = progress_bar(batches, label, enabled=self.job.settings.progress)
         if self.log is None:
             return ((batch, None) for batch in batches)
         return zip(batches, self.log.read(), strict=True)
@@ -116,9 +116,10 @@ class LocalSession(Session):
         waited = [0.0]
 
         def states():
-            results = self.map(plan, self.items(f"fit {stage.name}"))
+            results = self.map(plan, self.items())
             with closing(results):
-                for fit_state, decisions, task_seconds in _timed(results, waited):
+                counted = self.progress.fit_pass(results, index)
+                for fit_state, decisions, task_seconds in _timed(counted, waited):
                     for i, value in enumerate(task_seconds[:-1]):
                         seconds[i] += value
                     seconds[index] += task_seconds[-1]

@@ -63,9 +63,10 @@ def _write_batches(session, writers, totals: Totals, restart: int, starts) -> No
     for name, writer in writers.items():
         writer.on_shard = _part_saver(state, name, current, totals)
     plan = session.plan(len(session.job.stages))
-    items = itertools.islice(session.items("transform", last=True), restart, None)
+    items = itertools.islice(session.items(last=True), restart, None)
     with closing(session.map(plan, items)) as results:
-        for index, (batch, task_seconds) in enumerate(results, start=restart):
+        counted = session.progress.write_pass(results, resumed=restart > 0)
+        for index, (batch, task_seconds) in enumerate(counted, start=restart):
             current[0] = index
             alive = alive_mask(batch)
             for name, rows in (("data", alive), ("rejected", ~alive)):

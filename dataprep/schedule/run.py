@@ -177,7 +177,13 @@ class ScheduleRun:
         chunks = []
         rows_in = 0
         with pa.ipc.new_file(str(scratch), corpus.output_schema) as scratch_writer:
-            batches = progress_bar(corpus.iter_batches(), "read", enabled=self.settings.progress)
+            batches = progress_bar(
+                corpus.iter_batches(),
+                "pass 1/2 (read)",
+                enabled=self.settings.progress,
+                unit="rows",
+                count=lambda batch: batch.num_rows,
+            )
             for batch in batches:
                 rows_in += batch.num_rows
                 batch = batch.drop_columns([ROW_COLUMN])
@@ -210,7 +216,14 @@ class ScheduleRun:
         samples_per_chunk = max(1, min(CHUNK_SAMPLES, CHUNK_BYTES // row_bytes))
         steps_per_chunk = max(1, samples_per_chunk // self.curriculum.batch_size)
         chunk_starts = range(0, drawer.steps, steps_per_chunk)
-        for first in progress_bar(chunk_starts, "schedule", enabled=self.settings.progress):
+        for first in progress_bar(
+            chunk_starts,
+            "pass 2/2 (write the plan)",
+            enabled=self.settings.progress,
+            total=drawer.steps,
+            unit="steps",
+            count=lambda first: min(drawer.steps, first + steps_per_chunk) - first,
+        ):
             last = min(drawer.steps, first + steps_per_chunk)
             rows, steps = drawer.draw(first, last)
             competence = drawer.competence(first, last)[steps - first]
