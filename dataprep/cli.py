@@ -116,12 +116,17 @@ class _EchoHandler(logging.Handler):
         click.echo(record.getMessage(), err=True)
 
 
-def _run_recipe(verb: str, inputs, output, config, quiet, **options) -> None:
-    """Load the recipe, run it, print the summary; user errors become one-line messages.
-    Ctrl-C stops with status 130 and says how to resume."""
+def _log_to_stderr(quiet: bool) -> None:
+    """Show dataprep's log lines (warnings always, progress notes unless ``quiet``)."""
     if not logging.getLogger("dataprep").handlers:
         logging.getLogger("dataprep").addHandler(_EchoHandler())
     logging.getLogger("dataprep").setLevel(logging.WARNING if quiet else logging.INFO)
+
+
+def _run_recipe(verb: str, inputs, output, config, quiet, **options) -> None:
+    """Load the recipe, run it, print the summary; user errors become one-line messages.
+    Ctrl-C stops with status 130 and says how to resume."""
+    _log_to_stderr(quiet)
     from dataprep.config import build_stages
     from dataprep.pipeline import Pipeline
     from dataprep.stage import Scorer
@@ -196,6 +201,7 @@ def schedule_command(inputs, output, config, quiet, **options):
     from dataprep.schedule.curriculum import Curriculum
     from dataprep.schedule.run import ScheduleRun
 
+    _log_to_stderr(quiet)
     try:
         pacing = options.pop("pacing")
         recipe_path = (
