@@ -126,3 +126,33 @@ def test_the_python_quickstart_runs_verbatim_as_a_script_with_two_processes(tmp_
     assert done.returncode == 0, done.stderr[-2000:]
     stats = json.loads((tmp_path / "out" / "stats.json").read_text())
     assert stats["num_proc"] == 2 and stats["rows_in"] == 20000
+
+
+def test_the_adaptive_sampling_snippet_runs_verbatim_on_a_real_output(tmp_path):
+    """Issue 16: DataLoader over a dataprep output, whose dp_dup_cluster is mostly null."""
+    import subprocess
+    import sys
+
+    text = (REPO / "README.md").read_text()
+    section = text.split("### Adaptive data mixing in the trainer", 1)[1].split("\n### ", 1)[0]
+    snippet = section.split("```python\n", 1)[1].split("```", 1)[0]
+    assert "DataLoader(hf_dataset, batch_sampler=batches" in snippet
+    (tmp_path / "data").symlink_to(REPO / "data")
+    check = (
+        "\nimport json\n"
+        "print(json.dumps({'step': step, 'checkpoint': checkpoint['yielded'],"
+        " 'dup': batch['dp_dup_cluster'], 'rows': len(batch['text']),"
+        " 'chapter': type(batch['chapter']).__name__}))\n"
+    )
+    (tmp_path / "s.py").write_text(snippet + check)
+    done = subprocess.run(
+        [sys.executable, "s.py"], cwd=tmp_path, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert (result["step"], result["checkpoint"], result["rows"]) == (8, 8, 256)
+    assert result["chapter"] == "Tensor"
+    # the sample has 2 exact duplicates among 1,278 rows: the batch's column is nulls, kept
+    assert len(result["dup"]) == 256 and None in result["dup"]
+    stats = json.loads((tmp_path / "out" / "stats.json").read_text())
+    assert stats["rows_in"] == 1278 and stats["rows_rejected"] == 2

@@ -9,9 +9,10 @@ Each method assigns rows to duplicate clusters, and a pair is predicted duplicat
 its rows fall into the same cluster:
 - ``exact_dedup`` and ``minhash_dedup`` (at each ``thresholds`` value): the ``dp_dup_cluster``
   column they write (the kept row's number; null outside any cluster).
-- ``semantic_dedup`` (at each ``eps``): it writes no ``dp_dup_cluster``, so its clusters are
-  the connected components of its own rule: two rows of the same k-means cluster
-  (``dp_semantic_cluster``) with cosine > 1 - eps. Every row it rejects is in such a component.
+- ``semantic_dedup`` (at each ``eps``): the connected components of its own rule: two rows of
+  the same k-means cluster (``dp_semantic_cluster``) with cosine > 1 - eps. Every row it
+  rejects is in such a component. (Its ``dp_dup_cluster`` groups link each dropped row to one
+  kept row, so they split a component that holds several kept rows.)
 - ``datasketch`` (external baseline): ``MinHashLSH`` with the same num_perm and threshold over
   the same shingles (lowercased word ``ngram``-grams, tokens split at ASCII whitespace, one
   shingle of all tokens for shorter texts), its own banding (weights 0.5 / 0.5) and no

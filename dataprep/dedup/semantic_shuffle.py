@@ -8,7 +8,8 @@ the local fit's semantics, written against the runner primitives
    numbers (8 bytes per row), takes ``sample_positions`` and fetches only those vectors.
 3. ``map``: every row is assigned to its nearest centroid (the local ``assign``).
 4. ``group`` on the cluster: each cluster's members meet in one call, which judges them with
-   the local fit's ``judge_cluster`` (rank, then duplicates within the cluster).
+   the local fit's ``judge_cluster`` (rank, then duplicates within the cluster and the kept row
+   of each duplicate group).
 """
 
 from __future__ import annotations
@@ -46,31 +47,30 @@ def _cluster_duplicates(table: pa.Table, stage) -> pa.Table:
         similarity[order],
         vectors[order],
     )
-    dropped = np.zeros(len(rows), bool)
+    kept = np.full(len(rows), -1, np.int64)
     starts = np.flatnonzero(np.r_[True, labels[1:] != labels[:-1]]) if len(rows) else []
     for start, end in zip(starts, [*starts[1:], len(rows)], strict=True):
         members = np.arange(start, end)
-        ranked, flags = stage.judge_cluster(
+        ranked, kept_at = stage.judge_cluster(
             vectors, members, similarity[members], int(labels[start])
         )
-        dropped[ranked] = flags
-    return pa.table({"row": rows, "cluster": labels, "dropped": dropped})
+        in_group = kept_at >= 0
+        kept[ranked[in_group]] = rows[kept_at[in_group]]
+    return pa.table({"row": rows, "cluster": labels, "kept": kept})
 
 
 def fit_semantic_shuffled(stage, ops: ShuffleOps) -> tuple:
-    """Fit ``stage`` (SemanticDedup) with ``ops``: (rows, cluster of each, dropped flags,
-    centroids or None when there is no row), in row order."""
+    """Fit ``stage`` (SemanticDedup) with ``ops``: (rows, cluster of each, the row number of
+    the kept row of each one's duplicate group or -1, centroids or None when there is no row),
+    in row order."""
     vectors = ops.materialize(ops.rows(_vectors, stage))
     rows = ops.collect(vectors, ["row"])["row"]
     if len(rows) == 0:
-        return rows, rows, np.zeros(0, bool), None
+        return rows, rows, rows, None
     sample_rows = rows[sample_positions(len(rows), stage.kmeans_sample, stage.seed)]
     sample = ops.collect(ops.select_rows(vectors, "row", sample_rows), ["vector"])["vector"]
     centroids = kmeans_fit(sample, stage.num_clusters, len(sample), stage.seed)
     assigned = ops.map(vectors, _assigned, centroids, ops.partitions)
-    found = ops.collect(
-        ops.group(assigned, _cluster_duplicates, stage), ["row", "cluster", "dropped"]
-    )
+    found = ops.collect(ops.group(assigned, _cluster_duplicates, stage), ["row", "cluster", "kept"])
     order = np.argsort(found["row"], kind="stable")
-    dropped = found["dropped"][order].astype(bool)
-    return found["row"][order], found["cluster"][order], dropped, centroids
+    return found["row"][order], found["cluster"][order], found["kept"][order], centroids

@@ -119,10 +119,18 @@ class PlanReport:
             },
         }
 
+    def warnings(self) -> list[str]:
+        """What the user should know about the plan (a stats.json ``warnings`` entry and a
+        ``warning:`` line each): a baby_steps plan with fewer phases than buckets."""
+        message = baby_steps_warning(self.curriculum, self.difficulty, self.steps)
+        return [message] if message else []
+
     def stats_json(self, rows_in: int, rows_rejected: int, reasons: dict[str, int]) -> dict:
-        """Counts, rejections by reason, and how often rows were served (the plan repeats rows
-        when it is longer than the data, and pacing serves easy rows more often)."""
+        """Counts, rejections by reason, how often rows were served (the plan repeats rows
+        when it is longer than the data, and pacing serves easy rows more often) and the
+        ``warnings`` (only when there are any)."""
         counts = np.bincount(self.served)
+        warnings = self.warnings()
         histogram = {str(k): int(counts[k]) for k in range(min(len(counts), SERVED_HISTOGRAM_MAX))}
         if len(counts) > SERVED_HISTOGRAM_MAX:
             histogram[f"{SERVED_HISTOGRAM_MAX}+"] = int(counts[SERVED_HISTOGRAM_MAX:].sum())
@@ -140,7 +148,56 @@ class PlanReport:
                 "mean": round(float(self.served.mean()) if len(self.served) else 0.0, 6),
                 "histogram": histogram,
             },
+            **({"warnings": warnings} if warnings else {}),
         }
+
+
+def _steps(count: int) -> str:
+    return f"{count:,} step" + ("" if count == 1 else "s")
+
+
+def baby_steps_warning(curriculum: Curriculum, difficulty: DifficultyOrder, steps: int):
+    """Why a baby_steps plan of ``steps`` steps unlocks its rows in fewer phases than
+    ``num_buckets`` (one sentence), or None when it has one phase per bucket (or another
+    pacing). A phase is a run of steps with the same eligible rows. The causes: a ramp too
+    short to give each phase a step, a plan that ends before its ramp does, and empty
+    buckets (fewer rows than buckets, or ties: rows of equal difficulty share a bucket)."""
+    if curriculum.pacing != "baby_steps":
+        return None
+    buckets = curriculum.num_buckets
+    ramp = curriculum.ramp_length(steps)
+    # The first step of each phase k < num_buckets, ceil(k * ramp / num_buckets): every step's
+    # phase is the phase of one of these (several coincide when the ramp is short).
+    firsts = np.unique((np.arange(buckets, dtype=np.int64) * ramp + buckets - 1) // buckets)
+    competence = curriculum.competence(firsts, steps)
+    reached = competence[firsts < steps]
+    phases = len(np.unique(difficulty.eligible_count(reached, by_cdf=True)))
+    if phases >= buckets:
+        return None
+    reasons = []
+    ramp_phases = len(np.unique(competence))
+    if ramp_phases < buckets:
+        samples, _ = curriculum.plan_size(len(difficulty.order))
+        reasons.append(
+            f"its ramp of {_steps(ramp)} leaves no step to {buckets - ramp_phases} of the "
+            f"{buckets} phases (the plan: {samples:,} samples in {_steps(steps)} of batch_size "
+            f"{curriculum.batch_size}; lengthen the plan or its ramp, or lower batch_size)"
+        )
+    if len(np.unique(reached)) < ramp_phases:
+        reasons.append(
+            f"the plan ends after {_steps(steps)}, before its ramp of {_steps(ramp)} does "
+            "(raise epochs or total_samples, or lower ramp_steps)"
+        )
+    filled = len(np.unique(difficulty.bucket))
+    if filled < buckets:
+        reasons.append(
+            f"only {filled} of the {buckets} buckets hold rows ({len(difficulty.order):,} rows; "
+            "rows of equal difficulty share a bucket; lower num_buckets)"
+        )
+    return (
+        f"baby_steps unlocks the rows in {phases} phase{'' if phases == 1 else 's'}, not "
+        f"num_buckets={buckets}: " + "; ".join(reasons)
+    )
 
 
 def _first_full_step(eligible: np.ndarray, rows: int) -> int | None:

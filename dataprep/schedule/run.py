@@ -19,6 +19,7 @@ arrays (about 32 bytes a row), whatever the length of the plan.
 
 from __future__ import annotations
 
+import logging
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -50,6 +51,8 @@ from dataprep.stage import REJECT_REASON, REJECT_STAGE, ROW_COLUMN
 
 CHUNK_SAMPLES = 1 << 16  # samples drawn and gathered at once, fewer for long rows
 CHUNK_BYTES = 64 << 20
+
+logger = logging.getLogger("dataprep")
 
 
 class ScheduleRun:
@@ -146,6 +149,8 @@ class ScheduleRun:
         folder = result.out_dir
         write_json(folder / "schedule.json", report.schedule_json())
         stats = report.stats_json(result.rows_in, result.rows_rejected, dict(reasons))
+        for message in stats.get("warnings", []):
+            logger.warning("warning: %s", message)
         write_json(folder / "stats.json", stats)
         head = {
             "command": "schedule",

@@ -88,7 +88,7 @@ def test_shuffled_fit_matches_local_fit(corpus, params, tmp_path):
 
     # Non-trivial: copies (vectors within noise of their source) were dropped, uniques kept,
     # every alive row got a cluster, and rows an earlier stage rejected were never seen.
-    ((rows, labels),) = local.row_values_.values()
+    rows, labels = local.row_values_["dp_semantic_cluster"]
     earlier = earlier_rejected(batches)
     assert set(rows.tolist()) == set(range(len(records))) - earlier
     assert len(np.unique(labels)) >= 3
@@ -100,6 +100,15 @@ def test_shuffled_fit_matches_local_fit(corpus, params, tmp_path):
     kept = np.setdiff1d(rows, dropped)
     eps = params.get("eps", 0.07)
     assert ((vectors[dropped] @ vectors[kept].T).max(axis=1) > 1 - eps).all()
+    # dp_dup_cluster: every dropped row names a kept row of its k-means cluster, which names
+    # itself; no other row is in a group
+    members, named = local.row_values_["dp_dup_cluster"]
+    label_of = dict(zip(rows.tolist(), labels.tolist(), strict=True))
+    named_of = dict(zip(members.tolist(), named.tolist(), strict=True))
+    assert set(dropped.tolist()) <= set(members.tolist())
+    assert set(named.tolist()) == set(members.tolist()) - set(dropped.tolist())
+    assert all(named_of[k] == k for k in named.tolist())
+    assert all(label_of[m] == label_of[k] for m, k in named_of.items())
 
 
 def test_partition_count_does_not_change_the_result(corpus, tmp_path):

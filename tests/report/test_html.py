@@ -171,3 +171,45 @@ def test_formatting_helpers():
     examples = '<div class="ex"><code>&lt;i&gt;</code> t&amp;</div><div class="ex"><code>2</code> u'
     assert f'<td class="text">{examples}</div></td>' in html
     assert table(["a"], [], wide=True).startswith('<table class="wide">')
+
+
+def test_semantic_duplicates_are_counted_and_shown(tmp_path):
+    """exact_dedup finds nothing, semantic_dedup two groups of 2: the section shows them."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from dataprep.dedup.exact import ExactDedup
+    from dataprep.dedup.semantic import SemanticDedup
+    from dataprep.embed.settings import EncoderSettings
+    from dataprep.pipeline import Pipeline
+    from dataprep.report.html import duplicates_section
+
+    # (plane, degrees): rows 0 and 3 are within 8 degrees of rows 2 and 5, the rows kept
+    angles = [("xy", 0), ("xy", -7), ("xy", 5), ("zy", 2), ("zy", 11), ("zy", 0)]
+    radians = [np.radians(a) for _, a in angles]
+    vectors = [
+        [np.cos(a), np.sin(a), 0.0] if plane == "xy" else [0.0, np.sin(a), np.cos(a)]
+        for (plane, _), a in zip(angles, radians, strict=True)
+    ]
+    table = pa.table(
+        {
+            "id": [f"r{i}" for i in range(6)],
+            "text": [f"text number {i}" for i in range(6)],
+            "vec": vectors,
+        }
+    )
+    pq.write_table(table, tmp_path / "in.parquet")
+    stages = [ExactDedup(), SemanticDedup(eps=1 - np.cos(np.radians(8)), num_clusters=2)]
+    encoder = EncoderSettings(column="vec")
+    Pipeline(stages, encoder=encoder).run([str(tmp_path / "in.parquet")], tmp_path / "out")
+
+    dups = collect(tmp_path / "out").duplicates
+    assert (dups.clusters, dups.rows, dups.size_counts) == (2, 4, {2: 2})
+    assert [(c.cluster, [(m.id, m.status) for m in c.members]) for c in dups.examples] == [
+        (2, [("r2", "kept"), ("r0", "semantic_dedup: semantic_duplicate")]),
+        (5, [("r5", "kept"), ("r3", "semantic_dedup: semantic_duplicate")]),
+    ]
+    html = duplicates_section(collect(tmp_path / "out"))
+    assert "No row is in a duplicate cluster" not in html
+    assert "2 duplicate clusters hold 4 rows" in html

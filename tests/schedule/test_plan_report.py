@@ -76,3 +76,56 @@ def test_long_plans_are_summarized(monkeypatch):
 def test_a_plan_that_never_reaches_full_competence_says_so():
     report = report_for([0.0, 1.0, 2.0], [0], [0], 10, pacing="linear", ramp_steps=100)
     assert report.schedule_json()["full_competence_step"] is None
+
+
+def test_baby_steps_with_fewer_phases_than_buckets_says_why():
+    # CDFs 1/6, 4/6 (the 3 tied rows), 5/6, 1: buckets 0, 3, 4, 4 of 5, so 3 phases; a ramp
+    # of 8 steps would give each of the 5 phases a step
+    report = report_for(
+        [0.0, 1.0, 1.0, 1.0, 2.0, 3.0],
+        [0],
+        [0],
+        20,
+        pacing="baby_steps",
+        num_buckets=5,
+        ramp_steps=8,
+        total_samples=20,
+        batch_size=1,
+    )
+    assert report.warnings() == [
+        "baby_steps unlocks the rows in 3 phases, not num_buckets=5: only 3 of the 5 buckets "
+        "hold rows (6 rows; rows of equal difficulty share a bucket; lower num_buckets)"
+    ]
+    assert report.stats_json(6, 0, {})["warnings"] == report.warnings()
+    # the plan (3 steps) ends before its ramp (8 steps): phases 1 and 2 (of 4) only
+    report = report_for(
+        [0.0, 1.0, 2.0, 3.0],
+        [0],
+        [0],
+        3,
+        pacing="baby_steps",
+        num_buckets=4,
+        ramp_steps=8,
+        total_samples=3,
+        batch_size=1,
+    )
+    assert report.warnings() == [
+        "baby_steps unlocks the rows in 2 phases, not num_buckets=4: the plan ends after 3 "
+        "steps, before its ramp of 8 steps does (raise epochs or total_samples, or lower "
+        "ramp_steps)"
+    ]
+    # one phase per bucket, or another pacing: nothing to say
+    report = report_for(
+        [0.0, 1.0, 2.0, 3.0],
+        [0],
+        [0],
+        8,
+        pacing="baby_steps",
+        num_buckets=4,
+        ramp_steps=3,
+        total_samples=8,
+        batch_size=1,
+    )
+    assert report.warnings() == [] and "warnings" not in report.stats_json(4, 0, {})
+    report = report_for([0.0, 1.0], [0], [0], 2, pacing="linear", num_buckets=10)
+    assert report.warnings() == []

@@ -238,3 +238,39 @@ def test_bad_input_records_are_rejected_with_their_reason_in_reject_mode(tmp_pat
     assert sorted(rejected["dp_reject_reason"]) == ["bad_input_not_json", "missing_difficulty"]
     stats = json.loads((tmp_path / "out" / "stats.json").read_text())
     assert stats["reasons"] == {"bad_input_not_json": 1, "missing_difficulty": 1}
+
+
+def test_a_baby_steps_plan_with_fewer_phases_than_buckets_is_warned_about(tmp_path):
+    """17 rows, 2 epochs of batch 32: 2 steps and a ramp of 1, so 10 buckets unlock in 2 phases."""
+    source = write_table(tmp_path / "in.parquet", [float(i) for i in range(17)])
+    args = ["schedule", str(source), "-o", str(tmp_path / "out"), "--pacing", "baby_steps"]
+    result = CliRunner().invoke(main, [*args, "--difficulty-column", "hardness"])
+    assert result.exit_code == 0, result.output
+    message = (
+        "baby_steps unlocks the rows in 2 phases, not num_buckets=10: its ramp of 1 step leaves "
+        "no step to 8 of the 10 phases (the plan: 34 samples in 2 steps of batch_size 32; "
+        "lengthen the plan or its ramp, or lower batch_size)"
+    )
+    assert [line for line in result.output.splitlines() if "warning" in line] == [
+        f"warning: {message}"
+    ]
+    stats = json.loads((tmp_path / "out" / "stats.json").read_text())
+    assert stats["warnings"] == [message]
+    plan = json.loads((tmp_path / "out" / "schedule.json").read_text())
+    assert [phase["eligible_rows"] for phase in plan["phases"]] == [1, 17]
+    # one phase per bucket: 200 samples in batches of 10 give a ramp of 10 steps
+    result = CliRunner().invoke(
+        main,
+        [
+            *args,
+            "--overwrite",
+            "--difficulty-column",
+            "hardness",
+            "--total-samples",
+            "200",
+            "--batch-size",
+            "10",
+        ],
+    )
+    assert result.exit_code == 0 and "warning" not in result.output, result.output
+    assert "warnings" not in json.loads((tmp_path / "out" / "stats.json").read_text())
