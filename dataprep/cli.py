@@ -169,6 +169,17 @@ def _run_recipe(verb: str, inputs, output, config, quiet, **options) -> None:
         sys.exit(130)
     if not quiet:
         click.echo(_summary(result))
+        _report_compiling()
+
+
+def _report_compiling() -> None:
+    from dataprep.compile_notice import compile_seconds
+
+    if compile_seconds() >= 0.5:
+        logging.getLogger("dataprep").info(
+            f"compiled dataprep's kernels in {compile_seconds():.0f} s (kept in numba's cache "
+            "for later runs; not counted in the stage times)"
+        )
 
 
 @main.command("filter")

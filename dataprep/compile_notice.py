@@ -6,14 +6,16 @@ later runs load it in milliseconds. The first run after an install compiles them
 of seconds in which nothing else seems to happen. numba's ``numba:compile`` event fires only
 when a function is really compiled, not when it is loaded from the cache, so listening to it
 tells a cold cache from a warm one at no cost, and only for the kernels a run uses.
+
+The same events time the compiles, so a stage's seconds leave them out (``compile_seconds``)
+and the command line says how long compiling took.
 """
 
 from __future__ import annotations
 
 import logging
 import mmap
-
-from numba.core import event
+import time
 
 logger = logging.getLogger("dataprep")
 
@@ -26,22 +28,45 @@ MESSAGE = f"compiling dataprep's kernels (first use after install, about {COMPIL
 _SHOWN = mmap.mmap(-1, 1)
 
 
-class _CompileListener(event.Listener):
-    """Logs MESSAGE when the first dataprep function is compiled."""
-
-    def on_start(self, ev: event.Event) -> None:
-        dispatcher = ev.data.get("dispatcher") if isinstance(ev.data, dict) else None
-        module = getattr(getattr(dispatcher, "py_func", None), "__module__", "") or ""
-        if _SHOWN[0] or not module.startswith("dataprep."):
-            return
-        _SHOWN[0] = 1
-        logger.info(MESSAGE)
-
-    def on_end(self, ev: event.Event) -> None:
-        pass
+# This process's seconds spent compiling since announce_compiles ([total, outermost start]).
+_COMPILING = [0.0, 0.0]
+_DEPTH = [0]
 
 
-_LISTENERS: list[_CompileListener] = []
+def compile_seconds() -> float:
+    """Seconds this process has spent compiling numba functions since ``announce_compiles``
+    (0 when it was not called, or when every kernel came from the cache)."""
+    return _COMPILING[0]
+
+
+def _listener():
+    from numba.core import event
+
+    class CompileListener(event.Listener):
+        """Logs MESSAGE when the first dataprep function is compiled; times every compile."""
+
+        def on_start(self, ev: event.Event) -> None:
+            _DEPTH[0] += 1
+            if _DEPTH[0] == 1:  # compiling a function compiles the ones it calls, nested
+                _COMPILING[1] = time.perf_counter()
+            dispatcher = ev.data.get("dispatcher") if isinstance(ev.data, dict) else None
+            module = getattr(getattr(dispatcher, "py_func", None), "__module__", "") or ""
+            if _SHOWN[0] or not module.startswith("dataprep."):
+                return
+            _SHOWN[0] = 1
+            logger.info(MESSAGE)
+
+        def on_end(self, ev: event.Event) -> None:
+            _DEPTH[0] -= 1
+            if _DEPTH[0] == 0:
+                _COMPILING[0] += time.perf_counter() - _COMPILING[1]
+
+    listener = CompileListener()
+    event.register("numba:compile", listener)
+    return listener
+
+
+_LISTENERS: list = []
 
 
 def announce_compiles() -> None:
@@ -49,5 +74,4 @@ def announce_compiles() -> None:
     when the first dataprep kernel is compiled rather than loaded from numba's cache: once
     for this process and the worker processes forked from it. Calling it again does nothing."""
     if not _LISTENERS:
-        _LISTENERS.append(_CompileListener())
-        event.register("numba:compile", _LISTENERS[0])
+        _LISTENERS.append(_listener())

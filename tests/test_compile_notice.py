@@ -65,3 +65,51 @@ def test_only_dataprep_kernels_count_and_the_message_shows_once(tmp_path):
         MESSAGE,
         "compiled fill_identity twice",
     ]
+
+
+STAGE_SCRIPT = """
+import time
+import numba
+import numpy as np
+import pyarrow as pa
+from dataprep.compile_notice import announce_compiles, compile_seconds
+from dataprep.passes import PassPlan, transform
+from dataprep.stage import Stage
+
+announce_compiles()
+
+@numba.njit
+def slow_to_compile(values):
+    total = 0
+    for value in values:
+        total += value * 3
+    return total
+
+class Compiling(Stage):
+    name = "compiling"
+    def transform_batch(self, batch):
+        slow_to_compile(np.arange(4))
+        time.sleep(0.2)
+        return batch
+
+batch = pa.record_batch({"text": ["a"]})
+_, seconds = transform(PassPlan([Compiling()], [False]), batch)
+print(compile_seconds(), seconds[0])
+"""
+
+
+def test_a_stage_is_not_charged_for_compiling(tmp_path):
+    done = _run(["-c", STAGE_SCRIPT], tmp_path / "cache", tmp_path)
+    compiled, charged = (float(x) for x in done.stdout.split())
+    assert compiled > 0.05  # numba compiled the function (a cold cache folder)
+    assert 0.2 <= charged < 0.2 + compiled / 2
+
+
+def test_the_command_says_how_long_compiling_took_on_a_cold_cache(tmp_path):
+    (tmp_path / "in.jsonl").write_text('{"text": "a b"}\n{"text": "a b"}\n{"text": "c"}\n')
+    command = ["-m", "dataprep", "filter", "in.jsonl", "-c", "configs/filter/dedup.yaml"]
+    command = [*command[:5], str(REPO / command[5]), "-o"]
+    cold = _run([*command, "cold"], tmp_path / "cache", tmp_path)
+    assert "compiled dataprep's kernels in " in cold.stderr
+    warm = _run([*command, "warm"], tmp_path / "cache", tmp_path)
+    assert "compiled dataprep's kernels" not in warm.stderr
