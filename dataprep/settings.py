@@ -24,7 +24,7 @@ DEFAULT_BATCH_ROWS = 8192
 DEFAULT_MAX_SHARD_BYTES = 256 << 20
 DEFAULT_MAX_TEXT_BYTES = 4 << 20  # 4 MiB: far above real documents, far below a 10 MB dump
 DEFAULT_RUN_ROWS = 1 << 21
-SHARD_FORMATS = ("stream", "file")
+SHARD_FORMATS = ("stream", "file", "parquet")
 ON_ERROR_MODES = ("fail", "reject")
 RUNNERS = ("local", "ray")
 
@@ -61,7 +61,8 @@ SETTINGS: dict[str, Setting] = {
     "max_shard_bytes": Setting("count", "Size bound of one output shard, in bytes."),
     "shard_format": Setting(
         "choice",
-        "Arrow IPC stream (the datasets.save_to_disk layout) or file format.",
+        "Arrow IPC stream (the datasets.save_to_disk layout), Arrow IPC file, or Parquet "
+        "(zstd; for pyarrow.dataset, Polars, DuckDB, Spark).",
         SHARD_FORMATS,
     ),
     "on_error": Setting(
@@ -98,7 +99,8 @@ class RunSettings:
 
     batch_rows: rows per record batch (default 8192).
     max_shard_bytes: size bound of one output shard (default 256 MiB).
-    shard_format: 'stream' (datasets.save_to_disk layout, default) or 'file' (Arrow IPC file).
+    shard_format: 'stream' (datasets.save_to_disk layout, default), 'file' (Arrow IPC file) or
+        'parquet' (zstd Parquet files).
     on_error: 'fail' (default): the first bad input record stops the run with an InputError
         naming file, line or row and column; 'reject': bad records become rejected rows
         (dp_reject_stage 'input', dp_reject_reason 'bad_input_<kind>').

@@ -22,8 +22,14 @@ def test_bad_recipe_values_are_one_sentence_errors_naming_the_recipe():
     with pytest.raises(ConfigError) as error:
         RunSettings.from_sources({"run_rows": 0}, {}, "r.yaml")
     assert str(error.value) == "r.yaml: 'run_rows' must be a positive integer. Got 0 instead."
-    with pytest.raises(ConfigError, match="'shard_format' must be 'stream' or 'file'"):
+    with pytest.raises(ConfigError) as error:
         RunSettings.from_sources({"shard_format": "csv"}, {}, "r.yaml")
+    assert str(error.value) == (
+        "r.yaml: 'shard_format' must be 'stream' or 'file' or 'parquet'. Got 'csv' instead."
+    )
+    assert RunSettings.from_sources({"shard_format": "parquet"}, {}, "r.yaml").shard_format == (
+        "parquet"
+    )
     with pytest.raises(ConfigError, match="'progress' cannot be set in a recipe"):
         RunSettings.from_sources({"progress": True}, {}, "r.yaml")
     with pytest.raises(

@@ -171,12 +171,13 @@ def run_curriculum_bench(
 
 
 def in_order_batches(folder: Path, batch_size: int):
-    """The texts of a scheduled dataset in the order written, ``batch_size`` at a time."""
-    import datasets
+    """The texts of a scheduled dataset (``OUT/data``: Arrow or Parquet shards) in the order
+    written, ``batch_size`` at a time."""
+    from dataprep.sampling.arrow_rows import open_arrow
 
-    rows = datasets.load_from_disk(str(folder))
-    for start in range(0, len(rows), batch_size):
-        yield rows[start : start + batch_size]["text"]
+    texts = open_arrow(folder).column("text")
+    for start in range(0, len(texts), batch_size):
+        yield texts.slice(start, batch_size).to_pylist()
 
 
 def _train_adaptive(rule, scored, out, bench, fresh_model, reference, common, log):

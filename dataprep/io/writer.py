@@ -1,11 +1,15 @@
-"""One writer owns the output format: size-bounded Arrow shards that trainers load directly.
+"""One writer owns the output format: size-bounded shards that trainers and table tools load
+directly (each format's files: dataprep.io.shard_files).
 
 ``shard_format="stream"`` (default) writes what ``datasets.Dataset.save_to_disk`` writes: Arrow IPC
 stream files plus ``state.json`` and ``dataset_info.json``, so ``datasets.load_from_disk``,
 ``datasets.load_dataset("arrow", data_files=...)`` and ``pyarrow.ipc.open_stream`` all read it.
 ``shard_format="file"`` writes Arrow IPC *file* format (random access), which
 ``pyarrow.dataset.dataset(dir, format="arrow")`` and ``load_dataset("arrow")`` read, but which
-``load_from_disk`` cannot (it only reads the stream format).
+``load_from_disk`` cannot (it only reads the stream format). ``shard_format="parquet"`` writes
+``data-00000-of-0000N.parquet`` files (zstd), which ``pyarrow.dataset``, Polars, DuckDB, Spark,
+Ray Data and ``load_dataset("parquet", data_files=...)`` read (``load_from_disk`` cannot).
+Shard boundaries are the same in every format: they count uncompressed Arrow bytes.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from pathlib import Path
 import pyarrow as pa
 import xxhash
 
+from dataprep.io.shard_files import PartFile, shard_suffix
 from dataprep.settings import DEFAULT_MAX_SHARD_BYTES, SHARD_FORMATS
 
 
@@ -24,8 +29,10 @@ class ShardedWriter:
     """Writes record batches of one schema into ``directory`` as shards of at most about
     ``max_shard_bytes`` (uncompressed Arrow bytes; a shard holds at least one row).
 
-    The directory must not exist yet; ``close()`` renames the parts to
-    ``data-00000-of-0000N.arrow`` and returns the shard list with row counts.
+    The directory must not exist yet (unless ``resume``); ``close()`` renames the parts to
+    ``data-00000-of-0000N.arrow`` (``.parquet`` for ``shard_format="parquet"``) and returns the
+    shard list with row counts. shard_format: 'stream' (default), 'file' or 'parquet' (see the
+    module's docstring); resume: the directory may exist (default False).
 
     Shard boundaries depend only on the batches written (their rows and Arrow sizes), never on
     timing. ``on_shard(part, consumed)``, when set, is called each time a part is complete, with
@@ -49,10 +56,10 @@ class ShardedWriter:
         self.schema = schema
         self.max_shard_bytes = max_shard_bytes
         self.shard_format = shard_format
+        self.suffix = shard_suffix(shard_format)
         self.directory.mkdir(parents=True, exist_ok=resume)
         self._parts: list[dict] = []
-        self._sink: pa.NativeFile | None = None
-        self._writer = None
+        self._writer: PartFile | None = None
         self._part_bytes = 0
         self._part_rows = 0
         self.rows = 0
@@ -64,15 +71,13 @@ class ShardedWriter:
         self._parts = [dict(part) for part in parts]
         self.rows = sum(part["rows"] for part in parts)
         keep = {part["part"] for part in parts}
-        for path in self.directory.glob("part-*.arrow"):
+        for path in self.directory.glob(f"part-*{self.suffix}"):
             if path.name not in keep:
                 path.unlink()
 
     def _open_part(self) -> None:
-        path = self.directory / f"part-{len(self._parts):05d}.arrow"
-        self._sink = pa.OSFile(str(path), "wb")
-        new = pa.ipc.new_stream if self.shard_format == "stream" else pa.ipc.new_file
-        self._writer = new(self._sink, self.schema)
+        path = self.directory / f"part-{len(self._parts):05d}{self.suffix}"
+        self._writer = PartFile(path, self.schema, self.shard_format)
         self._parts.append({"part": path.name, "rows": 0})
         self._part_bytes = 0
         self._part_rows = 0
@@ -80,7 +85,6 @@ class ShardedWriter:
     def _close_part(self, consumed: int | None = None) -> None:
         if self._writer is not None:
             self._writer.close()
-            self._sink.close()
             self._parts[-1]["rows"] = self._part_rows
             self._writer = None
             if consumed is not None and self.on_shard is not None:
@@ -112,7 +116,7 @@ class ShardedWriter:
                     self._close_part(start)
                     continue
                 piece = piece.slice(0, max(1, fit))
-            self._writer.write_batch(piece)
+            self._writer.write(piece)
             self._part_bytes += piece.nbytes
             self._part_rows += piece.num_rows
             self.rows += piece.num_rows
@@ -128,7 +132,7 @@ class ShardedWriter:
         total = len(self._parts)
         shards = []
         for index, part in enumerate(self._parts):
-            name = f"data-{index:05d}-of-{total:05d}.arrow"
+            name = f"data-{index:05d}-of-{total:05d}{self.suffix}"
             target = self.directory / name
             source = self.directory / part["part"]
             if source.exists() or not target.exists():  # renamed already by an interrupted close
@@ -176,10 +180,9 @@ def write_pieces(
     parts = []
     for number, start in enumerate(range(0, batch.num_rows, step)):
         piece = batch.slice(start, step)
-        name = f"part-r{first_row:012d}-{number:04d}.arrow"
-        with pa.OSFile(str(Path(folder) / name), "wb") as sink:
-            new = pa.ipc.new_stream if shard_format == "stream" else pa.ipc.new_file
-            with new(sink, batch.schema) as writer:
-                writer.write_batch(piece)
+        name = f"part-r{first_row:012d}-{number:04d}{shard_suffix(shard_format)}"
+        part = PartFile(Path(folder) / name, batch.schema, shard_format)
+        part.write(piece)
+        part.close()
         parts.append({"part": name, "rows": piece.num_rows})
     return parts

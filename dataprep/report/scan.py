@@ -1,8 +1,9 @@
 """Column-wise passes over an output folder's shards (``OUT/data``, ``OUT/rejected``).
 
-Only the columns a section needs are read, batch by batch from memory-mapped Arrow shards, so
-memory stays bounded by one batch plus compact state: one int64 per row that is in a duplicate
-cluster (``dp_dup_cluster``), fixed-size histograms and capped lists of example rows.
+Only the columns a section needs are read, batch by batch from memory-mapped Arrow shards (or
+Parquet shards), so memory stays bounded by one batch plus compact state: one int64 per row
+that is in a duplicate cluster (``dp_dup_cluster``), fixed-size histograms and capped lists of
+example rows.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dataprep.errors import InputError
+from dataprep.io.shard_files import is_parquet, iter_shard, shard_files, shard_schema
 from dataprep.stage import DUP_CLUSTER, REJECT_REASON, REJECT_STAGE
 
 SCORE_PREFIX = "dp_score_"
@@ -72,45 +74,35 @@ class Duplicates:
 
 
 def shard_paths(folder: Path, shards: list[dict] | None) -> list[Path]:
-    """The Arrow shards of ``folder``: those the manifest lists (``shards``), else ``*.arrow``."""
+    """The shards of ``folder``: those the manifest lists (``shards``), else its ``*.arrow``
+    files, else its ``*.parquet`` files."""
     if shards:
         return [folder / shard["file"] for shard in shards]
-    return sorted(folder.glob("*.arrow")) if folder.is_dir() else []
-
-
-def _open(path: Path) -> pa.RecordBatchFileReader | pa.RecordBatchStreamReader:
-    """A reader of the Arrow shard ``path``, IPC file or stream format, memory-mapped."""
-    try:
-        return pa.ipc.open_file(pa.memory_map(str(path)))
-    except pa.ArrowInvalid:
-        return pa.ipc.open_stream(pa.memory_map(str(path)))
+    return shard_files(folder)
 
 
 def column_names(paths: list[Path]) -> list[str]:
     """The column names of the first of the shards ``paths`` (they share one schema)."""
     for path in paths[:1]:
         try:
-            return list(_open(path).schema.names)
+            return list(shard_schema(path).names)
         except (OSError, pa.ArrowInvalid) as error:
-            raise InputError(f"{path}: cannot be read as an Arrow shard: {error}") from None
+            raise InputError(f"{path}: cannot be read as {_kind(path)} shard: {error}") from None
     return []
 
 
 def iter_columns(paths: list[Path], columns: list[str]) -> Iterator[pa.RecordBatch]:
-    """Batches of the shards ``paths`` (Arrow IPC file or stream), holding only those of
-    ``columns`` that the shard has."""
+    """Batches of the shards ``paths`` (Arrow IPC file or stream, or Parquet), holding only
+    those of ``columns`` that the shard has."""
     for path in paths:
         try:
-            reader = _open(path)
-            if isinstance(reader, pa.RecordBatchFileReader):
-                batches = (reader.get_batch(i) for i in range(reader.num_record_batches))
-            else:
-                batches = reader
-            for batch in batches:
-                names = [name for name in columns if name in batch.schema.names]
-                yield batch.select(names)
+            yield from iter_shard(path, columns)
         except (OSError, pa.ArrowInvalid) as error:
-            raise InputError(f"{path}: cannot be read as an Arrow shard: {error}") from None
+            raise InputError(f"{path}: cannot be read as {_kind(path)} shard: {error}") from None
+
+
+def _kind(path: Path) -> str:
+    return "a Parquet" if is_parquet(path) else "an Arrow"
 
 
 def _floats(batch: pa.RecordBatch, column: str) -> np.ndarray:

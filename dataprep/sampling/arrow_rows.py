@@ -2,7 +2,9 @@
 
 ``open_arrow(source)`` reads a dataset folder (our ``OUT`` or ``OUT/data``, a ``save_to_disk``
 folder, or any folder of ``*.arrow`` shards) or one file, memory-mapped, in IPC file or stream
-format. ``ArrowRows.take(indices, columns)`` returns those rows as one RecordBatch.
+format. ``ArrowRows.take(indices, columns)`` returns those rows as one RecordBatch. A folder of
+``*.parquet`` shards (``--shard-format parquet``) or a Parquet file is read too, but decompressed
+into memory (Parquet cannot be mapped): for a large corpus write the Arrow formats.
 
 Why not ``pa.Table.take``: on a table with many chunks (``save_to_disk`` writes record batches of
 1,000 rows) Arrow concatenates every chunk of the column before taking, so a batch of 256 random
@@ -20,15 +22,18 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from dataprep.errors import InputError
+from dataprep.io.shard_files import is_parquet
 
 _VAR = {pa.string(): np.int32, pa.binary(): np.int32}
 _LARGE = {pa.large_string(): np.int64, pa.large_binary(): np.int64}
 
 
 def arrow_files(source: str | Path) -> list[Path]:
-    """The Arrow files of a dataset folder or file, in order."""
+    """The Arrow files of a dataset folder or file, in order (its Parquet files when it holds
+    no Arrow file)."""
     path = Path(source)
     if path.is_file():
         return [path]
@@ -39,13 +44,18 @@ def arrow_files(source: str | Path) -> list[Path]:
     if (path / "state.json").is_file():
         state = json.loads((path / "state.json").read_text())
         return [path / entry["filename"] for entry in state.get("_data_files", [])]
-    files = sorted(path.glob("*.arrow"))
+    files = sorted(path.glob("*.arrow")) or sorted(path.glob("*.parquet"))
     if not files:
-        raise InputError(f"{source}: the folder holds no .arrow file")
+        raise InputError(f"{source}: the folder holds no .arrow or .parquet file")
     return files
 
 
-def _read(path: Path) -> tuple[pa.Table, pa.Buffer]:
+def _read(path: Path) -> tuple[pa.Table, pa.Buffer | None]:
+    if is_parquet(path):
+        try:
+            return pq.read_table(str(path), memory_map=True), None
+        except (OSError, pa.ArrowInvalid) as error:
+            raise InputError(f"{path}: not a Parquet file: {error}") from None
     mapped = pa.memory_map(str(path))
     whole = mapped.read_buffer()  # zero-copy view of the whole mapping
     try:

@@ -61,3 +61,64 @@ def test_empty_output_still_has_one_loadable_shard(tmp_path):
 
 def writer_bytes(tmp_path):
     return (tmp_path / "out" / "data-00000-of-00001.arrow").stat().st_size
+
+
+def read_parquet_shards(folder, shards):
+    import pyarrow.parquet as pq
+
+    return [pq.read_table(folder / shard["file"]) for shard in shards]
+
+
+def test_parquet_shards_hold_the_rows_of_the_arrow_shards(tmp_path):
+    arrow = write(tmp_path / "arrow", "stream")
+    parquet = write(tmp_path / "parquet", "parquet")
+    assert len(parquet) > 1
+    assert [s["rows"] for s in parquet] == [s["rows"] for s in arrow]  # the same boundaries
+    assert [s["file"] for s in parquet] == [s["file"].replace(".arrow", ".parquet") for s in arrow]
+    tables = read_parquet_shards(tmp_path / "parquet", parquet)
+    assert [t.num_rows for t in tables] == [s["rows"] for s in parquet]
+    assert sorted(p.name for p in (tmp_path / "parquet").iterdir()) == [s["file"] for s in parquet]
+    table = ds.dataset(str(tmp_path / "parquet")).to_table()  # no other file in the folder
+    assert table.column("n").to_pylist() == list(range(50))
+    assert table.schema.equals(SCHEMA)
+
+
+def test_parquet_restore_continues_an_interrupted_write_to_the_same_bytes(tmp_path):
+    full = write(tmp_path / "full", "parquet")
+    saved = []  # (part, batch index, rows of that batch it had consumed), as checkpoints do
+    writer = ShardedWriter(tmp_path / "out", SCHEMA, max_shard_bytes=1000, shard_format="parquet")
+    current = [0]
+    writer.on_shard = lambda part, consumed: saved.append((part, current[0], consumed))
+    for index, batch in enumerate(batches()):
+        current[0] = index
+        writer.write(batch)
+        if len(saved) == 2:
+            break  # "killed" with part 2 open
+    assert (tmp_path / "out" / "part-00002.parquet").exists()  # the open part: partial
+    (tmp_path / "out" / "part-00007.parquet").write_bytes(b"partial")
+    resumed = ShardedWriter(
+        tmp_path / "out", SCHEMA, max_shard_bytes=1000, shard_format="parquet", resume=True
+    )
+    resumed.restore([part for part, _, _ in saved])
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "part-00000.parquet",
+        "part-00001.parquet",
+    ]
+    _, next_batch, consumed = saved[-1]
+    for index, batch in enumerate(batches()):
+        if index >= next_batch:
+            resumed.write(batch.slice(consumed) if index == next_batch else batch)
+    assert resumed.close() == full
+    for shard in full:
+        assert (tmp_path / "out" / shard["file"]).read_bytes() == (
+            tmp_path / "full" / shard["file"]
+        ).read_bytes()
+
+
+def test_empty_parquet_output_has_one_shard_with_the_schema(tmp_path):
+    import pyarrow.parquet as pq
+
+    writer = ShardedWriter(tmp_path / "out", SCHEMA, shard_format="parquet")
+    assert [s["file"] for s in writer.close()] == ["data-00000-of-00001.parquet"]
+    table = pq.read_table(tmp_path / "out" / "data-00000-of-00001.parquet")
+    assert table.num_rows == 0 and table.schema.equals(SCHEMA)

@@ -52,3 +52,22 @@ def test_resume_is_refused_on_ray(tmp_path, real_corpus):
     )
     assert result.exit_code == 1
     assert "Error: --resume is not available with the ray runner" in result.output
+
+
+def test_parquet_output_on_ray_has_the_local_arrow_rows(ray_cluster, tmp_path):
+    from tests.test_parquet_output import KEPT, RECORDS, SMALL, read
+
+    corpus = tmp_path / "in.jsonl"
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in RECORDS))
+    local, ray = _run_both("filter", [str(corpus)], tmp_path, *SMALL, "--shard-format", "parquet")
+    arrow = tmp_path / "arrow"
+    result = CliRunner().invoke(main, ["filter", str(corpus), "-o", str(arrow), "-q", *SMALL])
+    assert result.exit_code == 0, result.output
+    for part in ("data", "rejected"):
+        expected = read(arrow, part).to_pylist()
+        assert read(ray, part).to_pylist() == expected, part
+        assert read(local, part).to_pylist() == expected, part
+    shards = json.loads((ray / "manifest.json").read_text())["data"]["shards"]
+    assert all(s["file"].endswith(".parquet") for s in shards)
+    assert sorted(p.name for p in (ray / "data").iterdir()) == [s["file"] for s in shards]
+    assert read(ray).column("id").to_pylist() == KEPT

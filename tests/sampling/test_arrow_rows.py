@@ -2,8 +2,11 @@
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
 
-from dataprep.sampling.arrow_rows import open_arrow
+from dataprep.errors import InputError
+from dataprep.sampling.arrow_rows import open_arrow, open_arrow_files
 
 
 def test_take_equals_pyarrow_take_for_every_column_kind(tmp_path):
@@ -30,3 +33,35 @@ def test_take_equals_pyarrow_take_for_every_column_kind(tmp_path):
         got = rows.take(indices)
         assert got.equals(pa.RecordBatch.from_pydict(table.take(indices).to_pydict(), table.schema))
         assert rows._column(0, "s").kind == "var" and rows._column(0, "nulls").kind is None
+
+
+def test_a_folder_of_parquet_shards_takes_like_pyarrow(tmp_path):
+    n = 500
+    table = pa.table(
+        {
+            "s": pa.array([f"row {i}" for i in range(n)]),
+            "ls": pa.array([f"{i}" for i in range(n)], pa.large_string()),
+            "nulls": pa.array([None if i % 5 == 0 else i for i in range(n)]),
+            "lists": pa.array([[i, i + 1] for i in range(n)]),
+        }
+    )
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for number, (start, length) in enumerate([(0, 300), (300, 200)]):
+        name = f"data-{number:05d}-of-00002.parquet"
+        pq.write_table(table.slice(start, length), folder / name, row_group_size=70)
+    rows = open_arrow(folder)
+    assert rows.num_rows == n and rows.schema.equals(table.schema)
+    assert rows.tables[0].column(0).num_chunks > 1  # one chunk per row group
+    indices = np.random.default_rng(1).integers(0, n, 200)
+    assert rows.take(indices).to_pylist() == table.take(indices).to_pylist()
+    again = open_arrow_files(rows.paths)  # how a DataLoader worker reopens it
+    assert again.take(indices).to_pylist() == table.take(indices).to_pylist()
+
+
+def test_a_folder_without_shards_and_a_bad_parquet_file_are_input_errors(tmp_path):
+    with pytest.raises(InputError, match=r"the folder holds no \.arrow or \.parquet file"):
+        open_arrow(tmp_path)
+    (tmp_path / "bad.parquet").write_bytes(b"not parquet")
+    with pytest.raises(InputError, match=r"bad\.parquet: not a Parquet file"):
+        open_arrow(tmp_path)
