@@ -2,8 +2,8 @@
 
     from dataprep.sampling import AdaptiveSampler, static_weights, apply_floor, ODM, DoReMi
 
-The torch glue (``AdaptiveIterableDataset``, ``AdaptiveBatchSampler``) is imported only when asked
-for, so this module and the sampler work without torch.
+The torch glue (``AdaptiveIterableDataset``, ``AdaptiveBatchSampler``, ``PackedTokenDataset``) is
+imported only when asked for, so this module and the sampler work without torch.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from dataprep.sampling.odm import ODM
 from dataprep.sampling.online import OnlineRule
 from dataprep.sampling.sampler import AdaptiveSampler
 
-_TORCH_NAMES = ("AdaptiveIterableDataset", "AdaptiveBatchSampler")
+_TORCH_NAMES = ("AdaptiveIterableDataset", "AdaptiveBatchSampler", "PackedTokenDataset")
 
 # The torch names (_TORCH_NAMES) are left out of __all__: they load torch when first used.
 __all__ = [
@@ -44,6 +44,10 @@ __all__ = [
 
 
 def __getattr__(name: str):
+    if name == "PackedTokenDataset":
+        from dataprep.sampling import packed
+
+        return packed.PackedTokenDataset
     if name in _TORCH_NAMES:
         from dataprep.sampling import torch_data
 
