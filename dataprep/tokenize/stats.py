@@ -27,12 +27,22 @@ class TokenStats:
         self.documents += batch.num_rows
         self.tokens += int(lengths.sum())
         for column in self.group_columns:
-            values = [MISSING if v is None else str(v) for v in batch.column(column).to_pylist()]
+            values = batch.column(column)
+            if not pa.types.is_string(values.type):
+                values = values.cast(pa.string())
+            table = pa.table({"value": values.fill_null(MISSING), "tokens": lengths})
+            counts = table.group_by("value").aggregate([("tokens", "count"), ("tokens", "sum")])
             documents = self.group_documents.setdefault(column, Counter())
             tokens = self.group_tokens.setdefault(column, Counter())
-            for value, length in zip(values, lengths.tolist(), strict=True):
-                documents[value] += 1
-                tokens[value] += length
+            for value, count, total in zip(
+                *(
+                    counts.column(name).to_pylist()
+                    for name in ("value", "tokens_count", "tokens_sum")
+                ),
+                strict=True,
+            ):
+                documents[value] += count
+                tokens[value] += total
 
     def to_dict(self, shards: list[dict]) -> dict:
         """The counts for stats.json, with the closed ``shards`` (manifest records)."""
