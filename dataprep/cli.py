@@ -1,5 +1,5 @@
-"""Command line: ``dataprep filter``, ``score``, ``schedule`` and ``stages``. Thin:
-parse, build, run, print.
+"""Command line: ``dataprep filter``, ``score``, ``schedule``, ``tokenize`` and ``stages``.
+Thin: parse, build, run, print.
 
 User errors (bad config, bad input, bad output path) print one line and exit with status 1.
 """
@@ -29,6 +29,10 @@ LAZY_COMMANDS = {
     "bench": (
         "dataprep.bench.cli:bench",
         "Benchmark data selection: coreset quality, dedup precision/recall, curriculum effect.",
+    ),
+    "tokenize": (
+        "dataprep.tokenize.cli:tokenize",
+        "Tokenize INPUT into packed token shards (Megatron .bin/.idx) in row order.",
     ),
 }
 

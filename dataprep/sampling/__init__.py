@@ -2,9 +2,9 @@
 
     from dataprep.sampling import AdaptiveSampler, static_weights, apply_floor, ODM, DoReMi
 
-The torch glue (``AdaptiveIterableDataset``, ``AdaptiveBatchSampler``, and ``Collate``, the
-DataLoader ``collate_fn`` that keeps nulls) is imported only when asked for, so this module and
-the sampler work without torch.
+The torch glue (``AdaptiveIterableDataset``, ``AdaptiveBatchSampler``, ``PackedTokenDataset``,
+and ``Collate``, the DataLoader ``collate_fn`` that keeps nulls) is imported only when asked
+for, so this module and the sampler work without torch.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from dataprep.sampling.odm import ODM
 from dataprep.sampling.online import OnlineRule
 from dataprep.sampling.sampler import AdaptiveSampler
 
-_TORCH_NAMES = ("AdaptiveIterableDataset", "AdaptiveBatchSampler", "Collate")
+_TORCH_NAMES = ("AdaptiveIterableDataset", "AdaptiveBatchSampler", "Collate", "PackedTokenDataset")
 
 # The torch names (_TORCH_NAMES) are left out of __all__: they load torch when first used.
 __all__ = [
@@ -49,6 +49,10 @@ def __getattr__(name: str):
         from dataprep.sampling import collate
 
         return collate.Collate
+    if name == "PackedTokenDataset":
+        from dataprep.sampling import packed
+
+        return packed.PackedTokenDataset
     if name in _TORCH_NAMES:
         from dataprep.sampling import torch_data
 

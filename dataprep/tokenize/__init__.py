@@ -1,0 +1,1 @@
+"""``dataprep tokenize``: packed token shards for pretraining (see dataprep.tokenize.run)."""
