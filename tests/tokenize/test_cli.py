@@ -24,8 +24,9 @@ def test_the_command_prints_a_summary_and_writes_the_shards(tmp_path):
     args = ["tokenize", str(source), "-o", str(out), "--tokenizer", str(tmp_path / "tok.json")]
     result = CliRunner().invoke(main, [*args, "--seq-len", "4", "--num-proc", "2"])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("2 documents: 6 tokens (uint16) in 1 shards in ")
-    assert "; 2 sequences of 4 tokens, 2 padding and 0 dropped tokens" in result.output
+    assert result.stdout.startswith("2 documents: 6 tokens (uint16) in 1 shards in ")
+    assert result.stderr.startswith("tokenize: 1 batches in ")
+    assert "; 2 sequences of 4 tokens, 2 padding and 0 dropped tokens" in result.stdout
     assert json.loads((out / "stats.json").read_text())["num_proc"] == 2
 
 
