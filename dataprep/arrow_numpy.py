@@ -71,25 +71,39 @@ def valid_mask(values: pa.Array) -> np.ndarray:
 def strings_at(length: int, positions, values) -> pa.Array:
     """A string array of ``length`` rows, null except ``values[i]`` at ``positions[i]`` (a
     None value leaves its row null; of repeated positions the last wins)."""
-    placed = {}
-    for position, value in zip(np.asarray(positions).tolist(), values, strict=True):
-        placed[position] = value
-    kept = sorted((p, v.encode()) for p, v in placed.items() if v is not None)
-    if not kept:
+    codes_of: dict = {None: -1}
+    codes = np.fromiter(
+        (codes_of.setdefault(value, len(codes_of) - 1) for value in values), np.int32, len(values)
+    )
+    names = [value for value in codes_of if value is not None]
+    return coded_strings(length, positions, codes, names)
+
+
+def coded_strings(length: int, positions, codes, names: list[str]) -> pa.Array:
+    """A string array of ``length`` rows, null except ``names[codes[i]]`` at ``positions[i]``
+    (code -1 leaves the row null; of repeated positions the last wins)."""
+    chosen = np.full(length, -1, np.int32)
+    chosen[np.asarray(positions, dtype=np.int64)] = codes
+    valid = chosen >= 0
+    kept = int(valid.sum())
+    if kept == 0:
         return pa.nulls(length, pa.string())
-    where = np.fromiter((p for p, _ in kept), np.int64, len(kept))
-    sizes = np.zeros(length, np.int64)
-    sizes[where] = [len(data) for _, data in kept]
-    offsets = np.zeros(length + 1, np.int32)
-    np.cumsum(sizes, out=offsets[1:])
-    valid = np.zeros(length, np.bool_)
-    valid[where] = True
-    buffers = [
-        pa.py_buffer(np.packbits(valid, bitorder="little")),
-        pa.py_buffer(offsets),
-        pa.py_buffer(b"".join(data for _, data in kept)),
-    ]
-    return pa.Array.from_buffers(pa.string(), length, buffers, null_count=length - len(kept))
+    indices = pa.Array.from_buffers(
+        pa.int32(),
+        length,
+        [pa.py_buffer(np.packbits(valid, bitorder="little")), pa.py_buffer(np.maximum(chosen, 0))],
+        null_count=length - kept,
+    )
+    return pa.DictionaryArray.from_arrays(indices, _small_strings(list(names))).cast(pa.string())
+
+
+def _small_strings(values: list[str]) -> pa.Array:
+    """A string array of ``values`` (no nulls)."""
+    encoded = [value.encode() for value in values]
+    offsets = np.zeros(len(encoded) + 1, np.int32)
+    np.cumsum([len(data) for data in encoded], out=offsets[1:])
+    buffers = [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))]
+    return pa.Array.from_buffers(pa.string(), len(encoded), buffers)
 
 
 def bools(values: pa.Array) -> np.ndarray:

@@ -25,7 +25,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from dataprep.arrow_numpy import from_numpy, string_scalar, strings_at, to_numpy, valid_mask
+from dataprep.arrow_numpy import (
+    coded_strings,
+    from_numpy,
+    string_scalar,
+    strings_at,
+    to_numpy,
+    valid_mask,
+)
 from dataprep.errors import ConfigError
 from dataprep.settings import DEFAULT_RUN_ROWS
 
@@ -214,8 +221,9 @@ class Selector(Stage):
             batch = set_column(batch, column, new)
         found, where = _lookup(self.rejected_rows_, rows)
         positions = np.flatnonzero(found)
-        reasons = [self.reasons_[code] for code in self.rejected_codes_[where[positions]]]
-        return mark_rejected(batch, self.name, positions, reasons)
+        codes = self.rejected_codes_[where[positions]]
+        reasons = coded_strings(batch.num_rows, positions, codes, self.reasons_)
+        return mark_rejected_as(batch, self.name, reasons)
 
 
 def _lookup(sorted_keys: np.ndarray, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -253,6 +261,11 @@ def mark_rejected(
     Only rows that are still alive are marked; the first rejection of a row wins.
     """
     new_reasons = strings_at(batch.num_rows, np.asarray(positions, dtype=np.int64), reasons)
+    return mark_rejected_as(batch, stage_name, new_reasons)
+
+
+def mark_rejected_as(batch: pa.RecordBatch, stage_name: str, new_reasons: pa.Array):
+    """``mark_rejected`` given the reasons as a string array, one per row (null: keep)."""
     if new_reasons.null_count == batch.num_rows:
         return batch
     if REJECT_STAGE not in batch.schema.names:

@@ -8,6 +8,7 @@ import pytest
 from dataprep.arrow_numpy import (
     bools,
     byte_lengths,
+    coded_strings,
     from_numpy,
     string_scalar,
     strings_at,
@@ -77,3 +78,9 @@ def test_a_filter_run_never_imports_pandas(tmp_path):
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_coded_strings_name_each_position_by_its_code():
+    array = coded_strings(6, [5, 1, 3, 1], np.array([1, 0, -1, 1]), ["near", "exact"])
+    assert array.to_pylist() == [None, "exact", None, None, None, "exact"]
+    assert coded_strings(3, [0], np.array([-1]), ["x"]).null_count == 3
