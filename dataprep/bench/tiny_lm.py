@@ -2,13 +2,17 @@
 the order and mixture of training data do to a model (examples/train_tiny_lm.py and the
 curriculum benchmark use it).
 
-Each document is one training sample: its first ``context + 1`` UTF-8 bytes, padded. The loss of
-a sample is the mean next-byte cross-entropy over its real bytes (nats), so per-group losses can
-be reported to an adaptive sampler.
+A batch is either a list of texts, each document one training sample (its first ``context + 1``
+UTF-8 bytes, padded), or a LongTensor [batch, context + 1] of token ids, as a
+``PackedTokenDataset`` of a corpus tokenized with the byte tokenizer (dataprep.bench.
+byte_tokenizer: id = byte, EOS = 256 = PAD) yields through a DataLoader; there every position is a
+target, EOS included. The loss of a sample is the mean next-token cross-entropy over its real
+targets (nats), so per-group losses can be reported to an adaptive sampler.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +23,7 @@ from torch import nn
 
 PAD = 256  # bytes are 0..255
 VOCAB = 257
+Batch = Sequence[str] | torch.Tensor  # texts, or token ids [batch, context + 1]
 
 
 class ByteTransformer(nn.Module):
@@ -66,10 +71,30 @@ def encode(texts: Sequence[str], context: int) -> tuple[torch.Tensor, torch.Tens
     return inputs, targets
 
 
-def token_losses(model: ByteTransformer, texts: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
-    """(losses, mask), both [len(texts), context]: the next-byte loss of every position (nats,
-    0 at padding) and whether the position holds a real byte."""
-    inputs, targets = _on_device(model, *encode(texts, model.context))
+def encode_tokens(tokens: torch.Tensor, context: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(inputs, targets) of token ids ``tokens`` [batch, length], 2 <= length <= context + 1:
+    the sequences shifted by one, every position a target (packed sequences hold no padding
+    but the EOS that ends a shard's last one, which is a target like any EOS)."""
+    if tokens.ndim != 2 or not 2 <= tokens.shape[1] <= context + 1:
+        raise ValueError(
+            f"token batches must be [batch, length] with 2 <= length <= {context + 1} (the "
+            f"model's context + 1). Got shape {tuple(tokens.shape)} instead."
+        )
+    tokens = tokens.long()
+    return tokens[:, :-1], tokens[:, 1:]
+
+
+def encode_batch(batch: Batch, context: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(inputs, targets) of a batch of texts (``encode``) or of token ids (``encode_tokens``)."""
+    if isinstance(batch, torch.Tensor):
+        return encode_tokens(batch, context)
+    return encode(batch, context)
+
+
+def token_losses(model: ByteTransformer, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
+    """(losses, mask), both [batch size, positions]: the next-token loss of every position of a
+    batch of texts or token ids (nats, 0 at padding) and whether the position is a target."""
+    inputs, targets = _on_device(model, *encode_batch(batch, model.context))
     logits = model(inputs)
     losses = nn.functional.cross_entropy(
         logits.reshape(-1, VOCAB), targets.reshape(-1), ignore_index=-100, reduction="none"
@@ -133,9 +158,9 @@ def sampler_feedback(sampler, groups: list, reference: ByteTransformer | None = 
         return {"on_losses": per_group}
     reference.eval()
 
-    def per_token(step: int, texts: Sequence[str], losses: np.ndarray, mask: np.ndarray) -> None:
+    def per_token(step: int, batch: Batch, losses: np.ndarray, mask: np.ndarray) -> None:
         with torch.no_grad():
-            reference_losses, _ = token_losses(reference, texts)
+            reference_losses, _ = token_losses(reference, batch)
         sampler.update_excess(groups, losses, reference_losses.cpu().numpy(), mask)
 
     return {"on_token_losses": per_token}
@@ -166,19 +191,21 @@ class Curve:
 
 def train(
     model: ByteTransformer,
-    batches: Iterable[Sequence[str]],
+    batches: Iterable[Batch],
     *,
     steps: int,
     valid_texts: Sequence[str],
     eval_every: int = 50,
     learning_rate: float = 3e-3,
     on_losses: Callable[[int, np.ndarray], None] | None = None,
-    on_token_losses: Callable[[int, Sequence[str], np.ndarray, np.ndarray], None] | None = None,
+    on_token_losses: Callable[[int, Batch, np.ndarray, np.ndarray], None] | None = None,
     log: Callable[[str], None] | None = None,
 ) -> Curve:
-    """Train on ``steps`` batches of texts with AdamW (cosine decay, 5% warm-up) and return
-    the loss curve. ``on_losses(step, per_sample_losses)`` is called after every step (an
-    adaptive sampler's update goes there); ``on_token_losses(step, texts, losses, mask)`` too,
+    """Train on ``steps`` batches with AdamW (cosine decay, 5% warm-up) and return the loss
+    curve. A batch is a list of texts or a LongTensor of token ids [batch, context + 1] (see
+    the module docstring); the validation loss is always over ``valid_texts``.
+    ``on_losses(step, per_sample_losses)`` is called after every step (an adaptive sampler's
+    update goes there); ``on_token_losses(step, batch, losses, mask)`` too,
     with the per-position losses and mask of token_losses (DoReMi's per-token excess loss);
     ``log`` receives one line per evaluation."""
     optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=0.01)
@@ -192,10 +219,8 @@ def train(
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, rate)
     curve = Curve()
     model.train()
-    for step, texts in enumerate(batches):
-        if step >= steps:
-            break
-        positions, mask = token_losses(model, texts)
+    for step, batch in enumerate(itertools.islice(batches, steps)):  # no batch drawn past steps
+        positions, mask = token_losses(model, batch)
         losses = positions.sum(dim=1) / mask.sum(dim=1).clamp(min=1)
         loss = losses.mean()
         optimizer.zero_grad(set_to_none=True)
@@ -208,7 +233,7 @@ def train(
             on_losses(step, losses.detach().cpu().numpy())
         if on_token_losses is not None:
             on_token_losses(
-                step, texts, positions.detach().cpu().numpy(), mask.detach().cpu().numpy()
+                step, batch, positions.detach().cpu().numpy(), mask.detach().cpu().numpy()
             )
         if (step + 1) % eval_every == 0 or step + 1 == steps:
             curve.eval_steps.append(step + 1)

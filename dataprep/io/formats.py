@@ -121,6 +121,25 @@ def iter_file_batches(
         yield chunk.batch
 
 
+def stored_rows(path: Path, fmt: str) -> int | None:
+    """The rows of one file when they are known without reading its data: a Parquet file's
+    metadata, or the batch headers of an Arrow IPC file (memory-mapped; an uncompressed file's
+    bodies are not read). None for JSON Lines, whose rows are known only by parsing it."""
+    try:
+        if fmt == "parquet":
+            return pq.ParquetFile(str(path)).metadata.num_rows
+        if fmt == "arrow":
+            reader = _open_arrow(path)
+            if isinstance(reader, pa.RecordBatchFileReader):
+                batches = (reader.get_batch(i) for i in range(reader.num_record_batches))
+            else:
+                batches = reader
+            return sum(batch.num_rows for batch in batches)
+    except (pa.ArrowInvalid, OSError, EOFError) as error:
+        raise InputError(f"{path}: cannot be read as {fmt}: {error}") from None
+    return None
+
+
 def _open_arrow(path: Path) -> pa.RecordBatchFileReader | pa.RecordBatchStreamReader:
     source = pa.memory_map(str(path))
     try:

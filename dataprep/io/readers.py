@@ -23,7 +23,13 @@ from dataprep.io.bad_input import (
     check_chunk,
     check_on_error,
 )
-from dataprep.io.formats import EmptyInputError, detect_format, iter_file_chunks, peek_schema
+from dataprep.io.formats import (
+    EmptyInputError,
+    detect_format,
+    iter_file_chunks,
+    peek_schema,
+    stored_rows,
+)
 from dataprep.settings import DEFAULT_BATCH_ROWS, DEFAULT_MAX_TEXT_BYTES
 from dataprep.stage import ROW_COLUMN
 
@@ -199,6 +205,17 @@ class Corpus:
             }
             for source in self.sources
         ]
+
+    def stored_rows(self) -> int | None:
+        """The corpus's rows when every input file's are known without reading its data
+        (Parquet and Arrow IPC, see formats.stored_rows); else None (a JSON Lines input)."""
+        total = 0
+        for source in self.sources:
+            rows = stored_rows(source.path, source.format)
+            if rows is None:
+                return None
+            total += rows
+        return total
 
     def iter_batches(self) -> Iterator[pa.RecordBatch]:
         """The corpus in input order, in batches of at most batch_rows rows. Batch boundaries

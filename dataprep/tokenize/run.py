@@ -279,8 +279,14 @@ class TokenizeRun:
     def _encoded(self, folder, corpus: Corpus, encoder: Encoder, start) -> Iterator[tuple]:
         """(batch index, first row, batch, (tokens, lengths)) in input order, encoded here
         (num_proc 1) or by worker processes with one tokenizer thread each."""
+        # Documents, out of the input's rows when known (not when resuming part-way).
         batches = progress_bar(
-            self._batches(corpus, start), "tokenize", enabled=self.settings.progress
+            self._batches(corpus, start),
+            "tokenize",
+            enabled=self.settings.progress,
+            total=corpus.stored_rows() if self.settings.progress and start == (0, 0) else None,
+            unit="documents",
+            count=lambda item: item[2].num_rows,
         )
         processes = resolve_processes(self.settings.num_proc)
         if processes == 1:

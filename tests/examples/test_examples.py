@@ -47,6 +47,49 @@ def test_train_tiny_lm_trains_both_ways_and_reports_weights(tmp_path, corpus, ru
 
 
 @pytest.mark.slow
+def test_train_tiny_lm_packed_trains_on_the_curriculum_tokens_in_order(
+    tmp_path, corpus, capsys, monkeypatch
+):
+    import torch
+
+    from dataprep.sampling.arrow_rows import open_arrow
+
+    example = load_example("train_tiny_lm")
+    batches = []
+    real_train = example.train
+
+    def recording_train(model, stream, **kwargs):
+        def recorded():
+            for batch in stream:
+                batches.append(batch)
+                yield batch
+
+        return real_train(model, recorded(), **kwargs)
+
+    monkeypatch.setattr(example, "train", recording_train)
+    args = ["--data", corpus, "--out", str(tmp_path), "--limit", "400", "--steps", "12"]
+    args += ["--eval-every", "6", "--width", "32", "--layers", "1", "--context", "32"]
+    result = example.main([*args, "--packed"])
+    assert set(result) == {"curriculum", "packed"}
+    packed = result["packed"]
+    assert packed["eval_steps"] == [6, 12] and len(packed["train_loss"]) == 12
+    assert packed["eval_loss"][-1] < packed["eval_loss"][0] < 5.55  # ln(257): untrained
+    assert packed["train_loss"][-1] < packed["train_loss"][0]
+    # The packed run's first batch is the curriculum's first documents in plan order, byte for
+    # byte, each followed by EOS (256), cut into sequences of context + 1 tokens.
+    token_batches = [batch for batch in batches if isinstance(batch, torch.Tensor)]
+    assert len(token_batches) == 12 and token_batches[0].shape == (32, 33)
+    stream = []
+    for text in open_arrow(tmp_path / "curriculum" / "data").column("text").to_pylist():
+        stream += [*text.encode("utf-8"), 256]
+        if len(stream) >= 32 * 33:
+            break
+    assert token_batches[0].flatten().tolist() == stream[: 32 * 33]
+    out = capsys.readouterr().out
+    assert "curriculum (packed)" in out and "adaptive" not in out
+
+
+@pytest.mark.slow
 def test_hf_trainer_in_order_and_adaptive(tmp_path, corpus):
     args = ["--data", corpus, "--out", str(tmp_path), "--limit", "300", "--steps", "6"]
     result = load_example("hf_trainer").main([*args, "--batch-size", "4"])

@@ -1,10 +1,11 @@
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from dataprep.errors import InputError
-from dataprep.io.formats import detect_format, iter_file_batches, peek_schema
+from dataprep.io.formats import detect_format, iter_file_batches, peek_schema, stored_rows
 
 
 @pytest.mark.parametrize(
@@ -37,3 +38,20 @@ def test_a_column_that_appears_later_is_named_with_its_line(tmp_path):
     schema = pa.schema([("text", pa.string())])
     with pytest.raises(InputError, match=r"line 2: column 'extra' is not in the schema"):
         list(iter_file_batches(path, "jsonl", schema, 10))
+
+
+def test_stored_rows_reads_metadata_and_leaves_json_lines_unknown(tmp_path):
+    table = pa.table({"text": [f"t{i}" for i in range(7)]})
+    pq.write_table(table, tmp_path / "a.parquet", row_group_size=3)
+    with pa.ipc.new_file(str(tmp_path / "b.arrow"), table.schema) as writer:
+        writer.write_table(table, max_chunksize=2)
+    with pa.ipc.new_stream(str(tmp_path / "c.arrow"), table.schema) as writer:
+        writer.write_table(table.slice(0, 5), max_chunksize=2)
+    (tmp_path / "d.jsonl").write_text('{"text": "x"}\n')
+    assert stored_rows(tmp_path / "a.parquet", "parquet") == 7
+    assert stored_rows(tmp_path / "b.arrow", "arrow") == 7
+    assert stored_rows(tmp_path / "c.arrow", "arrow") == 5
+    assert stored_rows(tmp_path / "d.jsonl", "jsonl") is None
+    (tmp_path / "e.parquet").write_text("not parquet")
+    with pytest.raises(InputError, match=r"e\.parquet: cannot be read as parquet"):
+        stored_rows(tmp_path / "e.parquet", "parquet")

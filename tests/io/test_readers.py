@@ -185,3 +185,15 @@ def test_the_run_records_what_it_did_not_read(tmp_path):
         document = json_module.loads((tmp_path / "run_out" / name).read_text())
         assert len(document["input_warnings"]) == 1
         assert "b.csv: not a JSONL" in document["input_warnings"][0]
+
+
+def test_stored_rows_is_the_total_only_when_every_file_knows_its_rows(tmp_path):
+    table = pa.Table.from_pylist(RECORDS)
+    pq.write_table(table, tmp_path / "a.parquet")
+    with pa.ipc.new_file(str(tmp_path / "b.arrow"), table.schema) as writer:
+        writer.write_table(table.slice(0, 10))
+    write_jsonl(tmp_path / "c.jsonl", RECORDS[:3])
+    both = open_corpus([str(tmp_path / "a.parquet"), str(tmp_path / "b.arrow")])
+    assert both.stored_rows() == 35 == read_all(both).num_rows
+    mixed = open_corpus([str(tmp_path / "a.parquet"), str(tmp_path / "c.jsonl")])
+    assert mixed.stored_rows() is None
