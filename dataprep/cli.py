@@ -147,7 +147,7 @@ def _run_recipe(verb: str, inputs, output, config, quiet, **options) -> None:
             list(inputs), output, resume=options["resume"], **output_settings(options, recipe)
         )
     except DataprepError as error:
-        raise click.ClickException(str(error)) from None
+        raise click.ClickException(error.for_cli()) from None
     except KeyboardInterrupt:
         click.echo(
             f"Interrupted; the partial run is kept beside {output}: rerun the same command "
@@ -218,7 +218,7 @@ def schedule_command(inputs, output, config, quiet, **options):
         )
         result = run.run(list(inputs), output, **output_settings(options, recipe))
     except DataprepError as error:
-        raise click.ClickException(str(error)) from None
+        raise click.ClickException(error.for_cli()) from None
     if not quiet:
         click.echo(
             f"{result.rows_in:,} rows in: {result.rows_scheduled:,} scheduled as "
@@ -250,7 +250,7 @@ def train_quality_command(positive, negative, output, text_column, regularizatio
             positive, negative, output, text_column=text_column, regularization=regularization
         )
     except DataprepError as error:
-        raise click.ClickException(str(error)) from None
+        raise click.ClickException(error.for_cli()) from None
     click.echo(
         f"trained on {info['positive']:,} positive and {info['negative']:,} negative examples "
         f"(training accuracy {info['train_accuracy']:.3f}); saved {output}"
@@ -269,7 +269,7 @@ def distill_static_command(output, model, pca_dims):
     try:
         distill_static_model(output, model=model, pca_dims=pca_dims)
     except DataprepError as error:
-        raise click.ClickException(str(error)) from None
+        raise click.ClickException(error.for_cli()) from None
     click.echo(f"saved a static embedding model to {output}")
 
 
@@ -296,5 +296,5 @@ def report_command(out, output):
     try:
         path = write_report(out, output)
     except DataprepError as error:
-        raise click.ClickException(str(error)) from None
+        raise click.ClickException(error.for_cli()) from None
     click.echo(f"wrote {path} ({path.stat().st_size:,} bytes)")

@@ -14,7 +14,7 @@ SOURCES = {
     "dataprep.dedup.semantic_shuffle": "f9e387061fd44255",
     "dataprep.quality": "5629c11dd89f1e49",
     "dataprep.quality.c4": "85c58179889e1852",
-    "dataprep.quality.classifier": "cdbfed1b9314bb37",
+    "dataprep.quality.classifier": "9fbc5511bac12c5c",
     "dataprep.quality.fineweb": "c72f5317b560fe6f",
     "dataprep.quality.gopher": "da945a1e3e19cdd1",
     "dataprep.quality.gopher_repetition": "477c189ff674d2ad",

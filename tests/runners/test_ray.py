@@ -52,3 +52,16 @@ def test_resume_is_refused_on_ray(tmp_path, real_corpus):
     )
     assert result.exit_code == 1
     assert "Error: --resume is not available with the ray runner" in result.output
+
+
+def test_columns_same_rows_on_ray(ray_cluster, tmp_path):
+    """--columns reads inputs whose columns differ alike on both runners."""
+    (tmp_path / "a.jsonl").write_text(
+        '{"id": "a1", "text": "alpha one", "meta": 1}\n{"id": "a2", "text": "beta", "meta": 2}\n'
+    )
+    (tmp_path / "b.jsonl").write_text('{"id": "b1", "text": "alpha one", "lang": "en"}\n')
+    inputs = [str(tmp_path / "a.jsonl"), str(tmp_path / "b.jsonl")]
+    local, ray = _run_both("score", inputs, tmp_path, "--columns", "id,text")
+    assert_same_rows(local, ray)
+    assert read_output(ray, "data").column_names[:2] == ["id", "text"]
+    assert json.loads((ray / "manifest.json").read_text())["columns"] == ["id", "text"]
