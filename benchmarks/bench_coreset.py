@@ -52,11 +52,13 @@ def _child(method: str, rows: int, dim: int, queue) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--dim", type=int, default=384)
-    parser.add_argument("--methods", default=",".join(METHODS))
-    parser.add_argument("--out", default=None)
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
+    parser.add_argument("--rows", type=int, default=100_000, help="vectors to select from")
+    parser.add_argument("--dim", type=int, default=384, help="dimensions of each vector")
+    parser.add_argument("--methods", default=",".join(METHODS), help="comma-separated selectors")
+    parser.add_argument("--out", default=None, help="write the JSON report here")
     args = parser.parse_args()
     context = multiprocessing.get_context("spawn")
     results = {}

@@ -72,11 +72,13 @@ def measure_static(texts: list[str], model, device: str) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
     parser.add_argument("--docs", type=int, default=2000, help="AG News texts to encode")
-    parser.add_argument("--device", default="auto")
-    parser.add_argument("--repeats", type=int, default=2)
-    parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--device", default="auto", help="cpu, cuda or auto (cuda if present)")
+    parser.add_argument("--repeats", type=int, default=2, help="runs of each measurement")
+    parser.add_argument("--out", type=Path, default=None, help="write the JSON report here")
     args = parser.parse_args()
     import torch
     from sentence_transformers import SentenceTransformer

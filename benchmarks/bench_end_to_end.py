@@ -132,12 +132,19 @@ def summary(report: dict) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
     parser.add_argument("--baseline", type=Path, default=None, help="An older checkout.")
     parser.add_argument("--sizes", default="5000,100000", help="Corpus sizes (documents).")
     parser.add_argument("--procs", default="1,2", help="--num-proc values.")
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--out", type=Path, default=REPO / "benchmarks/results/end_to_end.json")
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each measurement")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=REPO / "benchmarks/results/end_to_end.json",
+        help="the JSON report",
+    )
     args = parser.parse_args()
     trees = {"current": REPO}
     if args.baseline is not None:

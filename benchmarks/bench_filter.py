@@ -67,11 +67,20 @@ def run_size(size: int, num_proc: int, recipe: Path) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="10000,100000,1000000")
-    parser.add_argument("--num-proc", type=int, default=1)
-    parser.add_argument("--recipe", type=Path, default=REPO / "configs" / "filter" / "default.yaml")
-    parser.add_argument("--out", type=Path, default=None)
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
+    parser.add_argument(
+        "--sizes", default="10000,100000,1000000", help="corpus sizes (documents), comma-separated"
+    )
+    parser.add_argument("--num-proc", type=int, default=1, help="dataprep filter --num-proc")
+    parser.add_argument(
+        "--recipe",
+        type=Path,
+        default=REPO / "configs" / "filter" / "default.yaml",
+        help="the filter recipe",
+    )
+    parser.add_argument("--out", type=Path, default=None, help="write the JSON report here")
     args = parser.parse_args()
     run_size(1000, args.num_proc, args.recipe)  # warm-up: numba's on-disk cache, imports
     runs = []

@@ -262,19 +262,21 @@ def benchmark(args: argparse.Namespace) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
     parser.add_argument(
         "--docs",
         type=int,
         default=None,
-        help=f"documents, the same for every method (default: the real corpus {COPIES} times)",
+        help=f"documents, the same for every method (None: the real corpus {COPIES} times)",
     )
-    parser.add_argument("--repeats", type=int, default=3, help="runs per method (default 3)")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per method")
     parser.add_argument(
         "--methods",
         type=lambda s: s.split(","),
-        default=list(METHODS),
-        help=f"comma-separated subset of {','.join(METHODS)}",
+        default=",".join(METHODS),  # argparse applies ``type`` to a string default
+        help="comma-separated subset of the methods",
     )
     parser.add_argument("--out", type=Path, default=None, help="write the JSON report here")
     parser.add_argument(

@@ -306,18 +306,31 @@ def summary(results: dict) -> str:
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
     parser.add_argument("--setup", action="store_true", help="Create the peers venv and exit.")
-    parser.add_argument("--venv", type=Path, default=VENV)
+    parser.add_argument("--venv", type=Path, default=VENV, help="the peers venv")
     parser.add_argument("--corpus", default="debian", help="debian, resampled or a JSONL path.")
     parser.add_argument("--docs", type=int, default=None, help="Keep the first N documents.")
-    parser.add_argument("--refresh-debian", action="store_true")
+    parser.add_argument(
+        "--refresh-debian", action="store_true", help="fetch the cached Debian files again"
+    )
     parser.add_argument("--procs", default="1,2", help="Process counts (tasks = workers).")
     parser.add_argument(
         "--variants", default="whitespace,spacy", help=f"datatrove variants: {', '.join(VARIANTS)}"
     )
+    parser.add_argument("--banding", default=None, help="datatrove BANDSxROWS (None: dataprep's).")
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each measurement")
     parser.add_argument(
-        "--banding", default=None, help="datatrove BANDSxROWS (default: dataprep's)."
+        "--out", type=Path, default=BENCH / "results/peers.json", help="the JSON report"
+    )
+    parser.add_argument(
+        "--print-summary",
+        type=Path,
+        default=None,
+        metavar="JSON",
+        help="print the README text for an existing report and exit",
     )
     parser.add_argument(
         "--no-datasketch",
@@ -325,9 +338,6 @@ def parse_args() -> argparse.Namespace:
         action="store_false",
         help="Leave out datasketch's per-document loop (signatures only, one process).",
     )
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--out", type=Path, default=BENCH / "results/peers.json")
-    parser.add_argument("--print-summary", type=Path, default=None, metavar="JSON")
     return parser.parse_args()
 
 

@@ -82,11 +82,15 @@ def run(command: list[str]) -> tuple[float, int]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--docs", type=int, default=100_000)
-    parser.add_argument("--shards", type=int, default=8)
-    parser.add_argument("--commands", default="filter,score")
-    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/ray.json"))
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
+    parser.add_argument("--docs", type=int, default=100_000, help="corpus size (documents)")
+    parser.add_argument("--shards", type=int, default=8, help="JSONL files the corpus is split in")
+    parser.add_argument("--commands", default="filter,score", help="dataprep commands to time")
+    parser.add_argument(
+        "--out", type=Path, default=Path("benchmarks/results/ray.json"), help="the JSON report"
+    )
     args = parser.parse_args()
     files = sharded_corpus(args.docs, args.shards)
     megabytes = sum(f.stat().st_size for f in files) / 1e6

@@ -164,13 +164,15 @@ def measure(method: str, path: Path, samples: int) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=20, help="copies of AG News (default 20)")
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
+    parser.add_argument("--repeat", type=int, default=20, help="copies of AG News")
     parser.add_argument("--samples", type=int, default=1_000_000, help="samples per method")
     parser.add_argument(
         "--iterable-samples", type=int, default=200_000, help="samples for the slow HF streaming"
     )
-    parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--out", type=Path, default=None, help="write the JSON report here")
     args = parser.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     path = build_dataset(args.repeat)

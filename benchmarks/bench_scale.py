@@ -195,14 +195,21 @@ def summary(report: dict, label: str = "current") -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--docs", type=int, default=10_000_000)
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
+    parser.add_argument("--docs", type=int, default=10_000_000, help="corpus size (documents)")
     parser.add_argument("--data-dir", type=Path, help="corpus folder (not the repo)")
-    parser.add_argument("--num-proc", type=int, default=2)
-    parser.add_argument("--recipe", type=Path, default=REPO / "configs" / "filter" / "default.yaml")
+    parser.add_argument("--num-proc", type=int, default=2, help="dataprep filter --num-proc")
+    parser.add_argument(
+        "--recipe",
+        type=Path,
+        default=REPO / "configs" / "filter" / "default.yaml",
+        help="the filter recipe",
+    )
     parser.add_argument("--code", type=Path, default=REPO, help="checkout to run (PYTHONPATH)")
     parser.add_argument("--label", default="", help="e.g. 'before': kept apart in --out")
-    parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--out", type=Path, default=None, help="add the run to this JSON report")
     parser.add_argument("--print-summary", type=Path, default=None, help="a results JSON")
     args = parser.parse_args()
     if args.print_summary:

@@ -177,18 +177,22 @@ def run(args: argparse.Namespace) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
     parser.add_argument("--versions", action="store_true", help="Print package versions.")
     parser.add_argument("--input", help="Folder of JSONL files (id, text), one per task.")
     parser.add_argument("--work", help="Empty folder for signatures, logs and the output.")
-    parser.add_argument("--tasks", type=int, default=1)
-    parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--variant", default="whitespace")
-    parser.add_argument("--ngram", type=int, default=5)
+    parser.add_argument("--tasks", type=int, default=1, help="datatrove tasks (input files)")
+    parser.add_argument("--workers", type=int, default=1, help="datatrove worker processes")
+    parser.add_argument("--variant", default="whitespace", help="tokenizer and normalization")
+    parser.add_argument("--ngram", type=int, default=5, help="shingle size (tokens)")
     parser.add_argument("--buckets", type=int, default=14, help="LSH bands.")
     parser.add_argument("--rows", type=int, default=9, help="Hashes per band.")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--precision", type=int, default=64, choices=(32, 64))
+    parser.add_argument("--seed", type=int, default=1, help="seed of the MinHash functions")
+    parser.add_argument(
+        "--precision", type=int, default=64, choices=(32, 64), help="bits of each hash"
+    )
     parser.add_argument("--report", help="Write per-stage seconds here (JSON).")
     args = parser.parse_args()
     if args.versions:

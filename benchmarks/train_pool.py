@@ -107,7 +107,9 @@ def build(data: Path, out: Path, per_source: int, seed: int) -> dict[str, int]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
     parser.add_argument("--out", required=True, help="Output folder.")
     parser.add_argument("--data", default=str(DATA), help="The shared data folder.")
     parser.add_argument("--per-source", type=int, default=2500, help="Documents per source.")

@@ -163,7 +163,7 @@ def _run_recipe(verb: str, inputs, output, config, quiet, **options) -> None:
             list(inputs), output, resume=options["resume"], **output_settings(options, recipe)
         )
     except DataprepError as error:
-        raise click.ClickException(str(error)) from None
+        raise click.ClickException(error.for_cli()) from None
     except KeyboardInterrupt:
         click.echo(
             f"Interrupted; the partial run is kept beside {output}: rerun the same command "
@@ -246,7 +246,7 @@ def schedule_command(inputs, output, config, quiet, **options):
         )
         result = run.run(list(inputs), output, **output_settings(options, recipe))
     except DataprepError as error:
-        raise click.ClickException(str(error)) from None
+        raise click.ClickException(error.for_cli()) from None
     if not quiet:
         click.echo(
             f"{result.rows_in:,} rows in: {result.rows_scheduled:,} scheduled as "
@@ -294,7 +294,7 @@ def train_quality_command(positive, negative, output, text_column, regularizatio
             folds=folds,
         )
     except DataprepError as error:
-        raise click.ClickException(str(error)) from None
+        raise click.ClickException(error.for_cli()) from None
     for line in summary_lines(info, output):
         click.echo(line)
 
@@ -311,7 +311,7 @@ def distill_static_command(output, model, pca_dims):
     try:
         distill_static_model(output, model=model, pca_dims=pca_dims)
     except DataprepError as error:
-        raise click.ClickException(str(error)) from None
+        raise click.ClickException(error.for_cli()) from None
     click.echo(f"saved a static embedding model to {output}")
 
 
@@ -338,5 +338,5 @@ def report_command(out, output):
     try:
         path = write_report(out, output)
     except DataprepError as error:
-        raise click.ClickException(str(error)) from None
+        raise click.ClickException(error.for_cli()) from None
     click.echo(f"wrote {path} ({path.stat().st_size:,} bytes)")

@@ -35,12 +35,32 @@ PROCESSES = Processes()
 PROCESSES_VARIABLE = "DATAPREP_NUM_PROC"
 
 
+class Columns(click.ParamType):
+    """Comma-separated column names (``id,text``), as a tuple; none empty or repeated."""
+
+    name = "COL,..."
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        names = tuple(name.strip() for name in value.split(","))
+        if not all(names):
+            self.fail(f"{value!r} has an empty column name; expected e.g. id,text.", param, ctx)
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            self.fail(f"{value!r} lists {repeated[0]!r} twice.", param, ctx)
+        return names
+
+
+COLUMNS = Columns()
+
+
 def setting_option(name: str):
     """The command-line flag of run setting ``name`` (dataprep.settings): default None (not
     given: the recipe's value, else the setting's default, which ``--help`` shows)."""
     setting = SETTINGS[name]
     flag = "--" + name.replace("_", "-")
-    kinds = {"count": click.IntRange(1), "processes": PROCESSES, "text": str}
+    kinds = {"count": click.IntRange(1), "processes": PROCESSES, "text": str, "columns": COLUMNS}
     kind = click.Choice(setting.choices) if setting.kind == "choice" else kinds[setting.kind]
     default = setting_default(name)
     if name == "num_proc":
@@ -51,6 +71,7 @@ def setting_option(name: str):
 
 # Run settings each command takes as flags (--progress is the inverse of --quiet).
 COMMON_SETTINGS = (
+    "columns",
     "batch_rows",
     "max_shard_bytes",
     "shard_format",

@@ -109,8 +109,11 @@ class OutputFolder:
         if self.resuming:
             reason = self.state.change_from(fingerprint)
             if reason:
-                raise OutputError(
-                    f"{self.out_dir}: cannot resume: {reason}; rerun without --resume to start over"
+                raise OutputError.naming(
+                    lambda arg: (
+                        f"{self.out_dir}: cannot resume: {reason}; rerun without "
+                        f"{arg('resume', True)} to start over"
+                    )
                 )
             self._check_target()
             logger.info("resuming the interrupted run in %s", tmp_dir)
@@ -130,8 +133,11 @@ class OutputFolder:
     def _check_target(self) -> None:
         out_dir = self.out_dir
         if out_dir.is_file():  # --overwrite replaces an output folder, never a file
-            raise OutputError(
-                f"{out_dir}: is a file; -o names the output folder (choose another -o)"
+            raise OutputError.naming(
+                lambda arg: (
+                    f"{out_dir}: is a file; {arg('out_dir', flag='-o')} names the output "
+                    f"folder (choose another {arg('out_dir', flag='-o')})"
+                )
             )
         if (
             out_dir.exists()
@@ -139,8 +145,11 @@ class OutputFolder:
             and (out_dir.is_file() or any(out_dir.iterdir()))
         ):
             what = "holds another run" if (out_dir / "manifest.json").exists() else "is not empty"
-            raise OutputError(
-                f"{out_dir}: already exists and {what}; choose another -o or pass --overwrite"
+            raise OutputError.naming(
+                lambda arg: (
+                    f"{out_dir}: already exists and {what}; choose another "
+                    f"{arg('out_dir', flag='-o')} or pass {arg('overwrite', True)}"
+                )
             )
 
     def _prepare(self) -> None:
@@ -150,7 +159,8 @@ class OutputFolder:
             self.out_dir.parent.mkdir(parents=True, exist_ok=True)
             if self.tmp_dir.exists():
                 logger.warning(
-                    "replacing %s, left by an interrupted run (use --resume to continue one)",
+                    "replacing %s, left by an interrupted run (resume=True, or --resume on "
+                    "the command line, continues one)",
                     self.tmp_dir,
                 )
                 shutil.rmtree(self.tmp_dir)
@@ -210,7 +220,8 @@ def manifest(
     rejected: tuple[int, list[dict]],
     tail: dict[str, Any],
 ) -> dict[str, Any]:
-    """manifest.json: ``head`` (command, config, ...), the columns and inputs, the shards
+    """manifest.json: ``head`` (command, config, ...), the columns (and the input columns kept,
+    when the run keeps only some) and inputs, the shards
     (``data`` and ``rejected``: (rows, shard list)), then ``tail`` (counts)."""
     from dataprep import __version__
 
@@ -220,6 +231,7 @@ def manifest(
         "text_column": corpus.text_column,
         "id_column": corpus.id_column,
         "ids_generated": corpus.generate_ids,
+        **({"columns": list(corpus.columns)} if corpus.columns is not None else {}),
         **({"on_error": corpus.on_error} if corpus.on_error != "fail" else {}),
         "inputs": corpus.describe_inputs(),
         **({"input_warnings": corpus.warnings} if corpus.warnings else {}),

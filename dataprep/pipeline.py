@@ -118,7 +118,9 @@ class Pipeline:
         runner = make_runner(self.settings)
         runner.check()
         if resume and not runner.resumable:
-            raise ConfigError(f"--resume is not available with the {runner.name} runner")
+            raise ConfigError.naming(
+                lambda arg: f"{arg('resume', True)} is not available with the {runner.name} runner"
+            )
         settings = self.settings
         corpus = open_corpus(
             inputs,
@@ -127,6 +129,7 @@ class Pipeline:
             batch_rows=settings.batch_rows,
             on_error=settings.on_error,
             max_text_bytes=settings.max_text_bytes,
+            columns=settings.columns,
         )
         columns = list(corpus.output_schema.names)
         for stage in self.stages:

@@ -34,7 +34,7 @@ class Setting:
     """What one field accepts and means (for errors, recipes and ``--help``).
 
     kind: 'count' (a positive integer), 'processes' (a positive integer or 'auto'), 'choice'
-        (one of ``choices``), 'text' or 'flag'.
+        (one of ``choices``), 'text', 'columns' (a list of distinct column names) or 'flag'.
     help: one sentence for ``--help``.
     optional: None is allowed (and is the default).
     in_recipe: a recipe may set it (False for flags that only make sense per invocation).
@@ -53,6 +53,8 @@ class Setting:
             return "a positive integer or 'auto'"
         if self.kind == "choice":
             return " or ".join(repr(choice) for choice in self.choices)
+        if self.kind == "columns":
+            return "a non-empty list of distinct column names"
         return "a string" if self.kind == "text" else "true or false"
 
 
@@ -90,6 +92,12 @@ SETTINGS: dict[str, Setting] = {
     ),
     "ray_cpus": Setting("count", "CPUs of the local Ray instance (default: all).", optional=True),
     "progress": Setting("flag", "Show the progress of each pass on stderr.", in_recipe=False),
+    "columns": Setting(
+        "columns",
+        "Keep only these input columns (comma-separated, e.g. id,text), dropping the others "
+        "before anything else; inputs whose columns differ can then be read together.",
+        optional=True,
+    ),
 }
 
 
@@ -111,6 +119,8 @@ class RunSettings:
     ray_address: the Ray cluster to join (default None: start a local Ray instance).
     ray_cpus: CPUs of that local Ray instance (default None: all).
     progress: show the progress of each pass on stderr (dataprep.progress; default False).
+    columns: the input columns to keep, in this order, the others dropped as the files are
+        read (default None: all); every input must have each (see dataprep.io.columns).
     """
 
     batch_rows: int = DEFAULT_BATCH_ROWS
@@ -124,13 +134,22 @@ class RunSettings:
     ray_address: str | None = None
     ray_cpus: int | None = None
     progress: bool = False
+    columns: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.columns, list):  # a list from Python or a recipe: hashable, as given
+            object.__setattr__(self, "columns", tuple(self.columns))
 
     def check(self, where: str = "run settings") -> None:
         """Raise ConfigError, in one sentence naming ``where``, for a bad field."""
         for name, value in self.to_dict().items():
             check_setting(where, name, value)
         if self.runner == "local" and (self.ray_address is not None or self.ray_cpus is not None):
-            raise ConfigError("--ray-address and --ray-cpus need --runner ray")
+            raise ConfigError.naming(
+                lambda arg: (
+                    f"{arg('ray_address')} and {arg('ray_cpus')} need {arg('runner', 'ray')}"
+                )
+            )
 
     def to_dict(self) -> dict[str, Any]:
         return {field.name: getattr(self, field.name) for field in fields(self)}
@@ -171,6 +190,13 @@ def check_setting(where: str, name: str, value: Any) -> None:
         wrong = value not in setting.choices
     elif setting.kind == "text":
         wrong = not isinstance(value, str) or not value
+    elif setting.kind == "columns":
+        wrong = (
+            not isinstance(value, (list, tuple))
+            or not value
+            or not all(isinstance(name, str) and name for name in value)
+            or len(set(value)) != len(value)
+        )
     else:
         wrong = not isinstance(value, bool)
     if wrong:

@@ -14,7 +14,7 @@ SOURCES = {
     "dataprep.dedup.semantic_shuffle": "3127e75db5bb2bfd",
     "dataprep.quality": "5629c11dd89f1e49",
     "dataprep.quality.c4": "85c58179889e1852",
-    "dataprep.quality.classifier": "7c0a9943580431f9",
+    "dataprep.quality.classifier": "5a7e5eefead81043",
     "dataprep.quality.fineweb": "c72f5317b560fe6f",
     "dataprep.quality.gopher": "da945a1e3e19cdd1",
     "dataprep.quality.gopher_repetition": "477c189ff674d2ad",

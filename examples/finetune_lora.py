@@ -56,17 +56,30 @@ def main(argv: list[str] | None = None) -> dict:
     from peft import LoraConfig, PeftModel, get_peft_model
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="JSONL[.gz] with text")
-    parser.add_argument("--model", type=Path, default=None, help="local causal LM folder")
-    parser.add_argument("--out", type=Path, default=REPO / "out" / "lora")
-    parser.add_argument("--pacing", choices=PACINGS, default="linear")
-    parser.add_argument("--steps", type=int, default=200)
-    parser.add_argument("--batch-size", type=int, default=16)
-    parser.add_argument("--max-length", type=int, default=64)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
+    parser.add_argument(
+        "--data", type=Path, default=DEFAULT_DATA, help="JSONL[.gz] with a text field"
+    )
+    parser.add_argument(
+        "--model",
+        type=Path,
+        default=None,
+        help="local causal LM folder (None: a small GPT-2 built locally)",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=REPO / "out" / "lora", help="folder for the data and adapter"
+    )
+    parser.add_argument("--pacing", choices=PACINGS, default="linear", help="curriculum pacing")
+    parser.add_argument("--steps", type=int, help="training steps", default=200)
+    parser.add_argument("--batch-size", type=int, help="sequences per step", default=16)
+    parser.add_argument("--max-length", type=int, default=64, help="tokens per sequence")
     parser.add_argument("--rank", type=int, default=8, help="LoRA rank r")
-    parser.add_argument("--limit", type=int, default=None, help="use the first N documents")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--limit", type=int, default=None, help="use the first N documents (None: all)"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of the plan and the model")
     args = parser.parse_args(argv)
 
     texts = read_texts(args.data, limit=args.limit)

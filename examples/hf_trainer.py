@@ -87,15 +87,28 @@ def make_adaptive_trainer(base):
 def main(argv: list[str] | None = None) -> dict:
     from transformers import AutoModelForCausalLM, AutoTokenizer, Trainer, TrainingArguments
 
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="JSONL[.gz] with text")
-    parser.add_argument("--model", type=Path, default=None, help="local causal LM folder")
-    parser.add_argument("--out", type=Path, default=REPO / "out" / "hf_trainer")
-    parser.add_argument("--steps", type=int, default=200)
-    parser.add_argument("--batch-size", type=int, default=16)
-    parser.add_argument("--max-length", type=int, default=64)
-    parser.add_argument("--limit", type=int, default=None, help="use the first N documents")
-    parser.add_argument("--seed", type=int, default=0)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
+    parser.add_argument(
+        "--data", type=Path, default=DEFAULT_DATA, help="JSONL[.gz] with a text field"
+    )
+    parser.add_argument(
+        "--model",
+        type=Path,
+        default=None,
+        help="local causal LM folder (None: a small GPT-2 built locally)",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=REPO / "out" / "hf_trainer", help="folder for data and runs"
+    )
+    parser.add_argument("--steps", type=int, help="training steps", default=200)
+    parser.add_argument("--batch-size", type=int, help="sequences per step", default=16)
+    parser.add_argument("--max-length", type=int, default=64, help="tokens per sequence")
+    parser.add_argument(
+        "--limit", type=int, default=None, help="use the first N documents (None: all)"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of the plan and the model")
     args = parser.parse_args(argv)
 
     texts = read_texts(args.data, limit=args.limit)

@@ -76,19 +76,29 @@ def print_side_by_side(curriculum: Curve, packed: Curve) -> None:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="JSONL[.gz] with text")
-    parser.add_argument("--out", type=Path, default=REPO / "out" / "tiny_lm")
-    parser.add_argument("--pacing", choices=PACINGS, default="linear")
-    parser.add_argument("--rule", choices=["odm", "doremi"], default="odm")
-    parser.add_argument("--steps", type=int, default=300)
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--eval-every", type=int, default=50)
-    parser.add_argument("--context", type=int, default=128)
-    parser.add_argument("--width", type=int, default=64)
-    parser.add_argument("--layers", type=int, default=2)
-    parser.add_argument("--limit", type=int, default=None, help="use the first N documents")
-    parser.add_argument("--seed", type=int, default=0)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
+    parser.add_argument(
+        "--data", type=Path, default=DEFAULT_DATA, help="JSONL[.gz] with a text field"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=REPO / "out" / "tiny_lm", help="folder for data and curves"
+    )
+    parser.add_argument("--pacing", choices=PACINGS, default="linear", help="curriculum pacing")
+    parser.add_argument(
+        "--rule", choices=["odm", "doremi"], default="odm", help="the sampler's mixing rule"
+    )
+    parser.add_argument("--steps", type=int, help="training steps", default=300)
+    parser.add_argument("--batch-size", type=int, help="sequences per step", default=32)
+    parser.add_argument("--eval-every", type=int, default=50, help="steps between validations")
+    parser.add_argument("--context", type=int, default=128, help="model context, in bytes")
+    parser.add_argument("--width", type=int, default=64, help="model width")
+    parser.add_argument("--layers", type=int, default=2, help="Transformer layers")
+    parser.add_argument(
+        "--limit", type=int, default=None, help="use the first N documents (None: all)"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of the plan and the model")
     parser.add_argument(
         "--packed", action="store_true", help="train on the curriculum as packed tokens instead"
     )

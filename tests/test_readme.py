@@ -156,3 +156,42 @@ def test_the_adaptive_sampling_snippet_runs_verbatim_on_a_real_output(tmp_path):
     assert len(result["dup"]) == 256 and None in result["dup"]
     stats = json.loads((tmp_path / "out" / "stats.json").read_text())
     assert stats["rows_in"] == 1278 and stats["rows_rejected"] == 2
+
+
+def _section(text: str, heading: str) -> str:
+    return text.split(heading, 1)[1].split("\n## ", 1)[0]
+
+
+def test_the_setup_and_quickstart_outputs_do_not_collide():
+    """Run in order, no command meets the output folder of an earlier one (an existing output
+    is refused without --overwrite, and replaced with it)."""
+    text = (REPO / "README.md").read_text()
+    commands = readme_commands()[:1]
+    commands += re.findall(r"```bash\n(.+?)\n```", _section(text, "## Quickstart"), re.S)
+    outputs = [Path(o) for block in commands for o in re.findall(r"(?:^|\s)-o (\S+)", block)]
+    assert len(outputs) >= 4
+    for i, a in enumerate(outputs):
+        for b in outputs[i + 1 :]:
+            assert a != b and a not in b.parents and b not in a.parents, (a, b)
+
+
+def test_every_readme_snippet_that_imports_datasets_names_the_hf_extra():
+    tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
+    extras = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    assert any(dep.startswith("datasets") for dep in extras["optional-dependencies"]["hf"])
+    text = (REPO / "README.md").read_text()
+    parts = re.split(r"```python\n(.*?)```", text, flags=re.S)
+    snippets = 0
+    for before, snippet in zip(parts[0::2], parts[1::2], strict=False):
+        if re.search(r"^\s*(import|from) datasets\b", snippet, re.M):
+            snippets += 1
+            said = before.rstrip().rsplit("\n\n", 1)[-1]  # the paragraph just above it
+            assert '".[hf]"' in said or '".[hf]"' in snippet, snippet[:80]
+    assert snippets >= 1
+
+
+def test_the_distill_static_time_is_a_measured_one_with_its_conditions():
+    text = " ".join((REPO / "README.md").read_text().split())
+    sentence = text.split("`dataprep distill-static -o static/`", 1)[1].split(". ", 1)[0]
+    assert "about 20 s" not in sentence
+    assert "OMP_NUM_THREADS=2" in sentence and "2-core" in sentence, sentence

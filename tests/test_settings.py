@@ -49,6 +49,7 @@ def test_the_fingerprint_leaves_out_what_does_not_change_output():
         "shard_format",
         "on_error",
         "max_text_bytes",
+        "columns",
     }
 
 

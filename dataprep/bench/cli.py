@@ -99,7 +99,7 @@ def coreset(
             log=click.echo,
         )
     except DataprepError as error:
-        raise click.ClickException(str(error)) from None
+        raise click.ClickException(error.for_cli()) from None
 
 
 @bench.command("dedup")
@@ -174,7 +174,7 @@ def dedup(
             log=click.echo,
         )
     except DataprepError as error:
-        raise click.ClickException(str(error)) from None
+        raise click.ClickException(error.for_cli()) from None
 
 
 @bench.command("curriculum")
@@ -221,7 +221,7 @@ def curriculum(data, text_column, orders, adaptive, output, **settings) -> None:
             data, output, bench_settings, text_column=text_column, command=_command()
         )
     except DataprepError as error:
-        raise click.ClickException(str(error)) from None
+        raise click.ClickException(error.for_cli()) from None
     loss = results["random_final_loss"]
     click.echo(f"random order: final validation loss {loss:.4f}; see {output}/report.md")
 
@@ -304,6 +304,6 @@ def train(
             log=click.echo,
         )
     except DataprepError as error:
-        raise click.ClickException(str(error)) from None
+        raise click.ClickException(error.for_cli()) from None
     click.echo(verdict(results))
     click.echo(f"see {output}/report.md")

@@ -71,7 +71,9 @@ def check_options(methods: list[str], fractions: list[float], seeds: int, score_
                 f"Unknown coreset method {method!r}; the methods are {', '.join(known)}."
             )
     if "score_topk" in methods and not score_column:
-        raise ConfigError("The coreset method score_topk needs --score-column.")
+        raise ConfigError.naming(
+            lambda arg: f"The coreset method score_topk needs {arg('score_column')}."
+        )
     if not methods:
         raise ConfigError("Give at least one coreset method.")
     for fraction in fractions:
@@ -80,7 +82,9 @@ def check_options(methods: list[str], fractions: list[float], seeds: int, score_
     if not fractions:
         raise ConfigError("Give at least one fraction.")
     if seeds < 1:
-        raise ConfigError(f"--seeds must be at least 1. Got {seeds} instead.")
+        raise ConfigError.naming(
+            lambda arg: f"{arg('seeds')} must be at least 1. Got {seeds} instead."
+        )
 
 
 def budget_for(fraction: float, n: int) -> int:
@@ -92,7 +96,9 @@ def split_rows(n: int, test_fraction: float, seed: int) -> tuple[np.ndarray, np.
     """(train positions, test positions), both sorted: a seeded permutation of the n rows
     puts its first round(test_fraction x n) positions in the test split."""
     if not 0.0 < test_fraction < 1.0:
-        raise ConfigError(f"--test-fraction must be in (0, 1). Got {test_fraction} instead.")
+        raise ConfigError.naming(
+            lambda arg: f"{arg('test_fraction')} must be in (0, 1). Got {test_fraction} instead."
+        )
     order = np.random.default_rng(seed).permutation(n)
     n_test = min(n - 1, max(1, int(test_fraction * n + 0.5)))
     return np.sort(order[n_test:]), np.sort(order[:n_test])

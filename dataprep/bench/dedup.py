@@ -60,9 +60,11 @@ def detect_pair_fields(record: dict, text1: str | None, text2: str | None) -> tu
     for a, b in PAIR_FIELDS:
         if a in record and b in record:
             return a, b
-    raise ConfigError(
-        f"Cannot find the pair's text fields among {', '.join(record)}; give --text1-field and "
-        "--text2-field."
+    raise ConfigError.naming(
+        lambda arg: (
+            f"Cannot find the pair's text fields among {', '.join(record)}; give "
+            f"{arg('text1_field')} and {arg('text2_field')}."
+        )
     )
 
 
@@ -109,7 +111,12 @@ def run_dedup_bench(
         if not 0.0 < e <= 1.0:
             raise ConfigError(f"Every eps must be in (0, 1]. Got {e} instead.")
     if (pairs_path is None) == (corpus_path is None):
-        raise ConfigError("Give either --pairs or --corpus (with --cluster-column), not both.")
+        raise ConfigError.naming(
+            lambda arg: (
+                f"Give either {arg('pairs_path', flag='--pairs')} or "
+                f"{arg('corpus_path', flag='--corpus')} (with {arg('cluster_column')}), not both."
+            )
+        )
     if pairs_path:
         records = read_records(pairs_path, None)
         f1, f2 = detect_pair_fields(records[0], text1_field, text2_field)
@@ -131,7 +138,9 @@ def run_dedup_bench(
             return pair_metrics(cluster, labels)
     else:
         if not cluster_column:
-            raise ConfigError("--corpus needs --cluster-column.")
+            raise ConfigError.naming(
+                lambda arg: f"{arg('corpus_path', flag='--corpus')} needs {arg('cluster_column')}."
+            )
         records = read_records(corpus_path, [text_column, cluster_column])
         texts = [r[text_column] or "" for r in records]
         values = [r[cluster_column] for r in records]

@@ -145,7 +145,9 @@ def run_train_bench(
     bench.check()
     arms = ["random"] + [arm for arm in bench.arms if arm != "random"]
     if "dsir" in arms and target is None:
-        raise ConfigError("The dsir arm needs a target sample: pass --target.")
+        raise ConfigError.naming(
+            lambda arg: f"The dsir arm needs a target sample: pass {arg('target')}."
+        )
     out = Path(out)
     started = time.perf_counter()
     pool = read_pool(pool_path, text_column, bench.group_column)

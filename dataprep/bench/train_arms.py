@@ -196,7 +196,9 @@ class ArmBuilder:
 
         if arm == "dsir":
             if self.target is None:
-                raise ConfigError("The dsir arm needs a target sample (--target).")
+                raise ConfigError.naming(
+                    lambda arg: f"The dsir arm needs a target sample ({arg('target')})."
+                )
             stage = get_stage("dsir")(target=str(self.target), fraction=self.fraction, seed=seed)
         elif arm == "semdedup":
             stage = get_stage("semantic_dedup")(seed=seed)

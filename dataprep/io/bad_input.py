@@ -34,7 +34,14 @@ from dataprep.settings import ON_ERROR_MODES
 
 INPUT_STAGE = "input"
 INPUT_ERROR = "dp_input_error"
-REJECT_HINT = " (pass --on-error reject to keep going and reject such rows)"
+
+
+def reject_hint(arg) -> str:
+    """The clause fail mode's errors end with; ``arg`` spells an argument for the caller (see
+    dataprep.errors.DataprepError.naming)."""
+    return (
+        f" (pass {arg('on_error', 'reject', of='RunSettings')} to keep going and reject such rows)"
+    )
 
 
 @dataclass
@@ -83,7 +90,9 @@ def row_problems(
 
 def fail(file: str, problem: Problem) -> InputError:
     """The InputError of fail mode for one bad record."""
-    return InputError(f"{file}:{problem.where}: {problem.message}{REJECT_HINT}")
+    return InputError.naming(
+        lambda arg: f"{file}:{problem.where}: {problem.message}{reject_hint(arg)}"
+    )
 
 
 def reject_columns(num_rows: int, problems: list[Problem]) -> dict[str, pa.Array]:

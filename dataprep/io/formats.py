@@ -68,24 +68,33 @@ def peek_schema(
 
 
 def iter_file_chunks(
-    path: Path, fmt: str, schema: pa.Schema, rows: int, text_column: str, id_column: str | None
+    path: Path,
+    fmt: str,
+    schema: pa.Schema,
+    rows: int,
+    text_column: str,
+    id_column: str | None,
+    drop_extra: bool = False,
 ) -> Iterator[Chunk]:
     """Chunks of one file, as stored (not yet unified). JSON Lines chunks carry their bad
-    records and line numbers; a truncated compressed file ends with a ``truncated`` record."""
+    records and line numbers; a truncated compressed file ends with a ``truncated`` record.
+    drop_extra: read only the columns of ``schema``, dropping the file's others (default
+    False: a JSON Lines key not in ``schema`` is schema drift)."""
+    names = schema.names if drop_extra else None
     try:
         if fmt == "parquet":
-            for batch in pq.ParquetFile(str(path)).iter_batches(batch_size=rows):
+            for batch in pq.ParquetFile(str(path)).iter_batches(batch_size=rows, columns=names):
                 yield Chunk(batch, first_line=0)
         elif fmt == "arrow":
             for batch in _iter_arrow(path):
-                yield Chunk(batch, first_line=0)
+                yield Chunk(batch if names is None else batch.select(names), first_line=0)
         else:
-            yield from _iter_json_chunks(path, schema, text_column, id_column)
+            yield from _iter_json_chunks(path, schema, text_column, id_column, drop_extra)
     except (pa.ArrowInvalid, OSError, EOFError) as error:
         raise InputError(f"{path}: cannot be read as {fmt}: {error}") from None
 
 
-def _iter_json_chunks(path, schema, text_column, id_column) -> Iterator[Chunk]:
+def _iter_json_chunks(path, schema, text_column, id_column, drop_extra) -> Iterator[Chunk]:
     blocks = jsonl.iter_blocks(path)
     while True:
         try:
@@ -107,7 +116,9 @@ def _iter_json_chunks(path, schema, text_column, id_column) -> Iterator[Chunk]:
         if item is None:
             return
         block, first_line, breaks = item
-        yield jsonl.read_chunk(block, first_line, schema, text_column, id_column, breaks)
+        yield jsonl.read_chunk(
+            block, first_line, schema, text_column, id_column, breaks, drop_extra
+        )
 
 
 def iter_file_batches(

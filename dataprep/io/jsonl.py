@@ -128,12 +128,13 @@ def iter_blocks(path: Path, block_bytes: int | None = None) -> Iterator[tuple[by
             pending = buffer[cut:]
 
 
-def parse_block(block: bytes, schema: pa.Schema | None) -> pa.Table:
-    """pyarrow's JSON reader on one block (``schema`` None: infer). Raises pa.ArrowInvalid."""
+def parse_block(block: bytes, schema: pa.Schema | None, drop_extra: bool = False) -> pa.Table:
+    """pyarrow's JSON reader on one block (``schema`` None: infer). Raises pa.ArrowInvalid.
+    drop_extra: keys not in ``schema`` are dropped (default False: they are an error)."""
     read_options = pajson.ReadOptions(block_size=PARSE_BLOCK_BYTES, use_threads=True)
+    unexpected = "infer" if schema is None else ("ignore" if drop_extra else "error")
     parse_options = pajson.ParseOptions(
-        explicit_schema=schema,
-        unexpected_field_behavior="error" if schema is not None else "infer",
+        explicit_schema=schema, unexpected_field_behavior=unexpected
     )
     try:
         return pajson.read_json(
@@ -156,16 +157,18 @@ def read_chunk(
     text_column: str,
     id_column: str | None,
     breaks: int | None = None,
+    drop_extra: bool = False,
 ) -> Chunk:
     """The rows of one block: the fast path, or the per-line slow path when it fails.
-    ``breaks``: the block's number of line breaks, when the caller counted them already."""
+    ``breaks``: the block's number of line breaks, when the caller counted them already;
+    drop_extra: keys not in ``schema`` are dropped (default False: they are schema drift)."""
     if not block or block.isspace():
         return Chunk(_empty_batch(schema))
     try:
-        table = parse_block(block, schema)
+        table = parse_block(block, schema, drop_extra)
         table.validate(full=True)  # invalid UTF-8 in any string
     except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return _slow_chunk(block, first_line, schema, text_column, id_column)
+        return _slow_chunk(block, first_line, schema, text_column, id_column, drop_extra)
     batch = _as_batch(table, schema)
     lines = None
     breaks = block.count(b"\n") if breaks is None else breaks
@@ -223,26 +226,32 @@ def _check_line(line: bytes, known: set[str] | None, text_column: str) -> tuple[
 
 
 def _slow_chunk(
-    block: bytes, first_line: int, schema: pa.Schema, text_column: str, id_column: str | None
+    block: bytes,
+    first_line: int,
+    schema: pa.Schema,
+    text_column: str,
+    id_column: str | None,
+    drop_extra: bool = False,
 ) -> Chunk:
     """Per-line reading of a block the fast path refused."""
     candidates: list[tuple[int, bytes]] = []
     bad_by_line: dict[int, BadRecord] = {}
+    known = None if drop_extra else set(schema.names)
     for offset, line in enumerate(block.split(b"\n")):
         if not line.strip():
             continue
         number = first_line + offset
-        problem = _check_line(line, set(schema.names), text_column)
+        problem = _check_line(line, known, text_column)
         if problem is None:
             candidates.append((number, line))
         else:
             bad_by_line[number] = _bad(number, line, problem, id_column)
-    for index, message in _type_errors([line for _, line in candidates], schema):
+    for index, message in _type_errors([line for _, line in candidates], schema, drop_extra):
         number, line = candidates[index]
         bad_by_line[number] = _bad(number, line, ("schema_drift", message), id_column)
     good = [(n, line) for n, line in candidates if n not in bad_by_line]
     numbers = sorted([n for n, _ in good] + list(bad_by_line))
-    return _merge(good, bad_by_line, numbers, schema, text_column, first_line)
+    return _merge(good, bad_by_line, numbers, schema, text_column, first_line, drop_extra)
 
 
 def _bad(number: int, line: bytes, problem: tuple[str, str], id_column: str | None) -> BadRecord:
@@ -250,20 +259,22 @@ def _bad(number: int, line: bytes, problem: tuple[str, str], id_column: str | No
     return BadRecord(-1, problem[0], number, problem[1], raw, _id_of(line, id_column))
 
 
-def _type_errors(lines: list[bytes], schema: pa.Schema, start: int = 0) -> list[tuple[int, str]]:
+def _type_errors(
+    lines: list[bytes], schema: pa.Schema, drop_extra: bool, start: int = 0
+) -> list[tuple[int, str]]:
     """(index, message) of the lines whose values do not fit the schema's types, found by
     bisection: one parse when all fit, about 2 log2(n) parses per bad line otherwise."""
     if not lines:
         return []
     try:
-        parse_block(b"\n".join(lines) + b"\n", schema).validate(full=True)
+        parse_block(b"\n".join(lines) + b"\n", schema, drop_extra).validate(full=True)
         return []
     except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
         if len(lines) == 1:
             return [(start, _type_message(str(error), schema))]
     middle = len(lines) // 2
-    return _type_errors(lines[:middle], schema, start) + _type_errors(
-        lines[middle:], schema, start + middle
+    return _type_errors(lines[:middle], schema, drop_extra, start) + _type_errors(
+        lines[middle:], schema, drop_extra, start + middle
     )
 
 
@@ -286,10 +297,10 @@ def _id_of(line: bytes, id_column: str | None) -> object:
     return record.get(id_column) if isinstance(record, dict) else None
 
 
-def _merge(good, bad_by_line, numbers, schema, text_column, first_line) -> Chunk:
+def _merge(good, bad_by_line, numbers, schema, text_column, first_line, drop_extra) -> Chunk:
     """The good rows parsed together and the bad rows (raw text only), in line order."""
     if good:
-        good_table = parse_block(b"\n".join(line for _, line in good) + b"\n", schema)
+        good_table = parse_block(b"\n".join(line for _, line in good) + b"\n", schema, drop_extra)
     else:
         good_table = schema.empty_table()
     bad = [bad_by_line[n] for n in numbers if n in bad_by_line]

@@ -23,6 +23,7 @@ from dataprep.io.bad_input import (
     check_chunk,
     check_on_error,
 )
+from dataprep.io.columns import differ_error, differ_reason, select_columns
 from dataprep.io.formats import (
     EmptyInputError,
     detect_format,
@@ -165,7 +166,8 @@ class Corpus:
     Every batch has the unified input columns, the id column (generated as ``name:row`` when the
     input has none) and the internal ``_dp_row`` column (global row number in input order). With
     ``on_error="reject"`` it also has dp_reject_stage, dp_reject_reason and dp_input_error, set
-    for bad records (see dataprep.io.bad_input).
+    for bad records (see dataprep.io.bad_input). ``columns`` (None: all) are the input columns
+    kept, the others dropped as the files are read (see dataprep.io.columns).
     """
 
     sources: list[Source]
@@ -177,6 +179,7 @@ class Corpus:
     batch_bytes: int = DEFAULT_BATCH_BYTES
     on_error: str = "fail"
     max_text_bytes: int = DEFAULT_MAX_TEXT_BYTES
+    columns: tuple[str, ...] | None = None
     warnings: list[str] = field(default_factory=list)
     _file_schemas: list[pa.Schema] = field(default_factory=list, repr=False)
     _drift: dict[int, str] = field(default_factory=dict, repr=False)
@@ -236,7 +239,13 @@ class Corpus:
         row_in_file = 0
         id_column = None if self.generate_ids else self.id_column
         chunks = iter_file_chunks(
-            source.path, source.format, file_schema, self.batch_rows, self.text_column, id_column
+            source.path,
+            source.format,
+            file_schema,
+            self.batch_rows,
+            self.text_column,
+            id_column,
+            drop_extra=self.columns is not None,
         )
         for chunk in chunks:
             batch, extra = check_chunk(self, chunk, index, row_in_file, seen)
@@ -297,17 +306,11 @@ def _unify(sources, schemas, on_error) -> tuple[pa.Schema, dict[int, str]]:
     mode, the files that drift from it with the reason; fail mode raises instead."""
     first_names = set(schemas[0].names)
     drift: dict[int, str] = {}
-    for index, (source, schema) in enumerate(zip(sources, schemas, strict=True)):
+    for index, schema in enumerate(schemas):
         if set(schema.names) != first_names:
-            missing = sorted(first_names - set(schema.names))
-            extra = sorted(set(schema.names) - first_names)
-            message = (
-                f"columns differ from {sources[0].name} "
-                f"(missing: {missing or 'none'}; extra: {extra or 'none'})"
-            )
             if on_error == "fail":
-                raise InputError(f"{source.path}: {message}")
-            drift[index] = message
+                raise differ_error(sources, schemas, index)
+            drift[index] = differ_reason(sources, schemas, index)
     unified = schemas[0]
     for index, schema in enumerate(schemas):
         if index in drift:
@@ -331,6 +334,7 @@ def open_corpus(
     batch_rows: int = DEFAULT_BATCH_ROWS,
     on_error: str = "fail",
     max_text_bytes: int = DEFAULT_MAX_TEXT_BYTES,
+    columns: list[str] | tuple[str, ...] | None = None,
 ) -> Corpus:
     """Resolve inputs, check they share one schema with a string text column, and return the
     corpus. Raises InputError naming the file and column when they do not.
@@ -339,18 +343,25 @@ def open_corpus(
     generated as ``file:row`` when absent (default 'id'); batch_rows: rows per batch (default
     8192); on_error: 'fail' (default) raises on the first bad record, 'reject' turns bad records
     into rejected rows (see dataprep.io.bad_input); max_text_bytes: longer texts are bad input
-    (default 4 MiB).
+    (default 4 MiB); columns: the input columns to keep, in this order, dropping the others
+    before anything else (default None: all; every file must have each listed column, see
+    dataprep.io.columns).
     """
     check_on_error(on_error)
     if not isinstance(max_text_bytes, int) or max_text_bytes < 1:
         raise InputError(f"max_text_bytes must be a positive integer. Got {max_text_bytes!r}.")
     skipped: list[str] = []
     sources, schemas = _peek_all(resolve_inputs(specs, skipped), text_column, on_error, skipped)
+    columns = None if columns is None else tuple(columns)
+    schemas = select_columns(sources, schemas, columns, text_column)
     unified, drift = _unify(sources, schemas, on_error)
     if text_column not in unified.names:
-        raise InputError(
-            f"{sources[0].path}: no text column {text_column!r}; the columns are "
-            f"{', '.join(unified.names)} (choose one with --text-column)"
+        names = ", ".join(unified.names)
+        raise InputError.naming(
+            lambda arg: (
+                f"{sources[0].path}: no text column {text_column!r}; the columns are "
+                f"{names} (choose one with {arg('text_column')})"
+            )
         )
     text_type = unified.field(text_column).type
     if not (pa.types.is_string(text_type) or pa.types.is_large_string(text_type)):
@@ -377,6 +388,7 @@ def open_corpus(
         batch_rows=batch_rows,
         on_error=on_error,
         max_text_bytes=max_text_bytes,
+        columns=columns,
         warnings=skipped,
         _file_schemas=file_schemas,
         _drift=drift,

@@ -199,9 +199,12 @@ class QualityClassifierScorer(Scorer):
     def check_params(self) -> None:
         check_string(self.name, "model", self.model)
         if not Path(self.model).is_file():
+            missing = f"quality_classifier: no model file {self.model!r}; train one with "
             raise ConfigError(
-                f"quality_classifier: no model file {self.model!r}; train one with "
-                "`dataprep train-quality --positive P --negative N -o model.joblib`"
+                missing + "dataprep.quality.classifier.train_quality_model(positive, negative, "
+                "'model.joblib')",
+                cli_message=missing
+                + "`dataprep train-quality --positive P --negative N -o model.joblib`",
             )
 
     def __getstate__(self) -> dict:

@@ -24,9 +24,9 @@ from dataprep.errors import DataprepError, InputError
 from dataprep.io.bad_input import (
     INPUT_ERROR,
     INPUT_STAGE,
-    REJECT_HINT,
     SeenIds,
     id_hashes,
+    reject_hint,
 )
 from dataprep.io.readers import Corpus
 from dataprep.runners.ray_session import RaySession
@@ -178,7 +178,8 @@ def _cross_file_repeats(raw, corpus: Corpus, session: RaySession) -> dict:
         file, row = min(repeats)
         value = _id_value(raw, corpus, file, row)
         message = _repeat_message(corpus, value, repeats[(file, row)])
-        raise InputError(f"{corpus.sources[file].path}:row {row}: {message}{REJECT_HINT}")
+        path = corpus.sources[file].path
+        raise InputError.naming(lambda arg: f"{path}:row {row}: {message}{reject_hint(arg)}")
     return repeats
 
 

@@ -20,9 +20,14 @@ RAY_PIP_LINE = 'pip install "dataprep[ray]"'
 
 def require_ray() -> None:
     """Raise ConfigError with the pip line when Ray Data is missing."""
-    for module in ("ray",):
-        if importlib.util.find_spec(module) is None:
-            raise ConfigError(f"--runner ray needs the {module!r} package: {RAY_PIP_LINE}")
+    missing = [module for module in ("ray",) if importlib.util.find_spec(module) is None]
+    if missing:
+        raise ConfigError.naming(
+            lambda arg: (
+                f"{arg('runner', 'ray', of='RunSettings')} needs the {missing[0]!r} "
+                f"package: {RAY_PIP_LINE}"
+            )
+        )
 
 
 @dataclass

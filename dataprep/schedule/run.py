@@ -94,6 +94,7 @@ class ScheduleRun:
             batch_rows=settings.batch_rows,
             on_error=settings.on_error,
             max_text_bytes=settings.max_text_bytes,
+            columns=settings.columns,
         )
         _check_difficulty_column(corpus, self.curriculum.difficulty_column)
         folder = OutputFolder(out_dir, overwrite)
@@ -243,9 +244,12 @@ class ScheduleRun:
 def _check_difficulty_column(corpus: Corpus, column: str) -> None:
     if column not in corpus.output_schema.names:
         hint = " (run `dataprep score` first)" if column.startswith("dp_score_") else ""
-        raise ConfigError(
-            f"{corpus.sources[0].path}: no difficulty column {column!r}{hint}; the columns are "
-            f"{', '.join(corpus.output_schema.names)} (choose one with difficulty_column)"
+        names = ", ".join(corpus.output_schema.names)
+        raise ConfigError.naming(
+            lambda arg: (
+                f"{corpus.sources[0].path}: no difficulty column {column!r}{hint}; the "
+                f"columns are {names} (choose one with {arg('difficulty_column')})"
+            )
         )
     arrow_type = corpus.output_schema.field(column).type
     if not (pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type)):

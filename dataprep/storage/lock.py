@@ -16,6 +16,16 @@ from pathlib import Path
 from dataprep.errors import OutputError
 
 
+def _busy_error(out_dir: Path, holder: str) -> OutputError:
+    """``out_dir`` is being written by process ``holder``."""
+    return OutputError.naming(
+        lambda arg: (
+            f"{out_dir}: another dataprep run (process {holder}) is writing it; wait "
+            f"for it to finish or choose another {arg('out_dir', flag='-o')}"
+        )
+    )
+
+
 class OutputLock:
     """The lock of one output folder ``out_dir``, held from ``acquire`` to ``release``."""
 
@@ -43,10 +53,7 @@ class OutputLock:
             except BlockingIOError:
                 holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
                 os.close(fd)
-                raise OutputError(
-                    f"{self.out_dir}: another dataprep run (process {holder}) is writing it; "
-                    "wait for it to finish or choose another -o"
-                ) from None
+                raise _busy_error(self.out_dir, holder) from None
             if _same_file(fd, self.path):
                 break
             os.close(fd)  # removed by its previous holder after we opened it: open it again

@@ -62,7 +62,7 @@ def test_pair_fields_are_detected():
     assert detect_pair_fields({"buggy": "", "fixed": ""}, None, None) == ("buggy", "fixed")
     assert detect_pair_fields({"text1": "", "text2": ""}, None, None) == ("text1", "text2")
     assert detect_pair_fields({"a": "", "b": ""}, "a", "b") == ("a", "b")
-    with pytest.raises(ConfigError, match="--text1-field"):
+    with pytest.raises(ConfigError, match="give text1_field and text2_field"):
         detect_pair_fields({"a": "", "b": ""}, None, None)
 
 

@@ -69,7 +69,7 @@ def test_good_settings_pass():
 
 def test_dsir_without_target_fails_before_reading(tmp_path):
     missing = tmp_path / "none.jsonl"  # never opened: the check comes first
-    with pytest.raises(ConfigError, match=r"^The dsir arm needs a target sample: pass --target\.$"):
+    with pytest.raises(ConfigError, match=r"^The dsir arm needs a target sample: pass target\.$"):
         run_train_bench(missing, missing, tmp_path / "out", TrainBench(arms=("random", "dsir")))
     assert not (tmp_path / "out").exists()
 

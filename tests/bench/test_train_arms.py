@@ -221,7 +221,7 @@ def test_dsir_without_target_and_unknown_arms_are_config_errors(builder, tmp_pat
         target=None,
         embed_cache=tmp_path / "e",
     )
-    with pytest.raises(ConfigError, match=r"The dsir arm needs a target sample \(--target\)"):
+    with pytest.raises(ConfigError, match=r"The dsir arm needs a target sample \(target\)"):
         no_target.plan("dsir", 0)
     with pytest.raises(ConfigError, match="linear is not a selection arm"):
         no_target.selected("linear", 0)

@@ -106,3 +106,43 @@ def test_finetune_lora_trains_only_the_adapters(tmp_path, corpus):
     assert result["after"] < result["before"]
     assert result["reloaded"] == pytest.approx(result["after"], rel=1e-5)
     assert (tmp_path / "adapter" / "adapter_config.json").is_file()
+
+
+def _parsers_without_defaults(path) -> list[str]:
+    """Where a script's --help would not show a default: a parser without
+    ArgumentDefaultsHelpFormatter, or an option without a help text (argparse shows the
+    default only after a help text)."""
+    import ast
+
+    missing = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if not isinstance(node, ast.Call):
+            continue
+        keywords = {k.arg: k.value for k in node.keywords}
+        called = getattr(node.func, "attr", "")
+        if called == "ArgumentParser":
+            formatter = keywords.get("formatter_class")
+            if getattr(formatter, "attr", "") != "ArgumentDefaultsHelpFormatter":
+                missing.append(f"{path.name}:{node.lineno}: parser")
+        elif called == "add_argument" and "help" not in keywords:
+            missing.append(f"{path.name}:{node.lineno}: {ast.literal_eval(node.args[0])}")
+    return missing
+
+
+def test_every_script_help_shows_its_defaults():
+    scripts = [
+        path
+        for folder in (EXAMPLES, REPO / "benchmarks")
+        for path in sorted(folder.glob("*.py"))
+        if "ArgumentParser(" in path.read_text()
+    ]
+    assert len(scripts) >= 14
+    assert [m for path in scripts for m in _parsers_without_defaults(path)] == []
+
+
+def test_help_of_a_script_shows_the_defaults(capsys):
+    with pytest.raises(SystemExit):
+        load_example("train_tiny_lm").main(["--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "training steps (default: 300)" in shown
+    assert "the sampler's mixing rule (default: odm)" in shown

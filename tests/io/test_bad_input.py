@@ -52,7 +52,7 @@ def small_blocks(monkeypatch):
 @pytest.mark.parametrize(("kind", "line", "message"), CASES)
 def test_each_bad_line_fails_with_file_line_and_column(tmp_path, small_blocks, kind, line, message):
     path = write_lines(tmp_path / "in.jsonl", [*GOOD[:2], line, *GOOD[2:]])
-    with pytest.raises(InputError, match=rf"in\.jsonl:{message}.*--on-error reject"):
+    with pytest.raises(InputError, match=rf"in\.jsonl:{message}.*RunSettings\(on_error='reject'\)"):
         read(path)
 
 

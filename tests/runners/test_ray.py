@@ -71,3 +71,16 @@ def test_parquet_output_on_ray_has_the_local_arrow_rows(ray_cluster, tmp_path):
     assert all(s["file"].endswith(".parquet") for s in shards)
     assert sorted(p.name for p in (ray / "data").iterdir()) == [s["file"] for s in shards]
     assert read(ray).column("id").to_pylist() == KEPT
+
+
+def test_columns_same_rows_on_ray(ray_cluster, tmp_path):
+    """--columns reads inputs whose columns differ alike on both runners."""
+    (tmp_path / "a.jsonl").write_text(
+        '{"id": "a1", "text": "alpha one", "meta": 1}\n{"id": "a2", "text": "beta", "meta": 2}\n'
+    )
+    (tmp_path / "b.jsonl").write_text('{"id": "b1", "text": "alpha one", "lang": "en"}\n')
+    inputs = [str(tmp_path / "a.jsonl"), str(tmp_path / "b.jsonl")]
+    local, ray = _run_both("score", inputs, tmp_path, "--columns", "id,text")
+    assert_same_rows(local, ray)
+    assert read_output(ray, "data").column_names[:2] == ["id", "text"]
+    assert json.loads((ray / "manifest.json").read_text())["columns"] == ["id", "text"]

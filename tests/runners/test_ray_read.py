@@ -40,9 +40,13 @@ def test_an_id_repeated_in_a_later_file_fails_naming_both(ray_cluster, tmp_path)
     corpus = open_corpus(inputs)
     with pytest.raises(InputError) as error:
         read_corpus(corpus, ray_cluster)
+    repeat = f"{tmp_path / 'b.jsonl'}:row 1: id 'y' in column 'id' repeats the id at a.jsonl:row 1"
     assert str(error.value) == (
-        f"{tmp_path / 'b.jsonl'}:row 1: id 'y' in column 'id' repeats the id at a.jsonl:row 1 "
-        "(pass --on-error reject to keep going and reject such rows)"
+        f"{repeat} (pass RunSettings(on_error='reject') to keep going and reject such rows)"
+    )
+    assert (
+        error.value.for_cli()
+        == f"{repeat} (pass --on-error reject to keep going and reject such rows)"
     )
 
 

@@ -20,10 +20,12 @@ def test_unknown_runner():
 
 
 def test_ray_options_need_the_ray_runner():
-    with pytest.raises(ConfigError, match="--ray-address and --ray-cpus need --runner ray"):
+    with pytest.raises(ConfigError, match="ray_address and ray_cpus need runner='ray'"):
         RunSettings(ray_address="auto").check()
-    with pytest.raises(ConfigError, match="--ray-address and --ray-cpus need --runner ray"):
+    with pytest.raises(ConfigError) as error:
         RunSettings(ray_cpus=2).check()
+    assert str(error.value) == "ray_address and ray_cpus need runner='ray'"
+    assert error.value.for_cli() == "--ray-address and --ray-cpus need --runner ray"
 
 
 def test_missing_ray_names_the_pip_line(monkeypatch):
@@ -35,7 +37,9 @@ def test_missing_ray_names_the_pip_line(monkeypatch):
     )
     with pytest.raises(ConfigError) as error:
         RayRunner().check()
-    assert str(error.value) == "--runner ray needs the 'ray' package: pip install \"dataprep[ray]\""
+    pip = 'pip install "dataprep[ray]"'
+    assert str(error.value) == f"RunSettings(runner='ray') needs the 'ray' package: {pip}"
+    assert error.value.for_cli() == f"--runner ray needs the 'ray' package: {pip}"
 
 
 def test_cli_error_is_one_line(tmp_path):

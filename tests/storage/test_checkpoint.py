@@ -107,7 +107,7 @@ def test_resume_refuses_a_changed_config_or_input(tmp_path, sample_corpus):
     with pytest.raises(
         OutputError,
         match=r"cannot resume: the config changed: minhash_dedup "
-        r"threshold 0.8 -> 0.85; rerun without --resume to start over",
+        r"threshold 0.8 -> 0.85; rerun without resume=True to start over",
     ):
         pipeline(threshold=0.85).run([str(source)], tmp_path / "out", resume=True)
     source.write_bytes(sample_corpus.read_bytes() + b"")
@@ -123,7 +123,7 @@ def test_without_resume_a_leftover_temp_folder_is_replaced(tmp_path, sample_corp
         pipeline(crash_at=25).run([str(sample_corpus)], tmp_path / "out")
     with caplog.at_level("WARNING", logger="dataprep"):
         pipeline().run([str(sample_corpus)], tmp_path / "out")
-    assert "replacing" in caplog.text and "--resume" in caplog.text
+    assert "replacing" in caplog.text and "(resume=True, or --resume on the" in caplog.text
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
