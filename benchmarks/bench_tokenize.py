@@ -140,14 +140,26 @@ def git_commit() -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
-    parser.add_argument("--tokenizer", default=None, help="[the bundled MiniLM tokenizer]")
-    parser.add_argument("--num-proc", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--out", type=Path, default=None)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="JSONL documents")
+    parser.add_argument(
+        "--tokenizer", default=None, help="tokenizer folder or file (None: the bundled MiniLM's)"
+    )
+    parser.add_argument(
+        "--num-proc", type=int, nargs="+", default=[1, 2], help="process counts to measure"
+    )
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each measurement")
+    parser.add_argument("--out", type=Path, default=None, help="the JSON report (None: none)")
     parser.add_argument("--one", choices=METHODS, help=argparse.SUPPRESS)
-    parser.add_argument("--print-summary", type=Path, default=None, metavar="JSON")
+    parser.add_argument(
+        "--print-summary",
+        type=Path,
+        default=None,
+        metavar="JSON",
+        help="print the README sentence for an existing report and exit",
+    )
     args = parser.parse_args(argv)
     if args.print_summary:
         print(summary(json.loads(args.print_summary.read_text())))

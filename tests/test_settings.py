@@ -66,7 +66,10 @@ def test_help_shows_each_settings_default(command):
     for name in ("batch_rows", "max_shard_bytes", "num_proc", "run_rows", "on_error"):
         flag = "--" + name.replace("_", "-")
         described = text.split(f" {flag} ")[1].split(" --")[0]
-        assert f"[default: {setting_default(name)}]" in described
+        default = setting_default(name)
+        if name == "num_proc":  # the command line's own default (Python's is 1)
+            default = "auto, or $DATAPREP_NUM_PROC"
+        assert f"[default: {default}]" in described
 
 
 def test_schedule_has_no_local_parallelism_flags():

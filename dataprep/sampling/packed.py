@@ -72,7 +72,7 @@ class PackedTokenDataset(IterableDataset):
         own = tokens.get("seq_len")
         self.seq_len = seq_len or own
         if not self.seq_len:
-            raise ConfigError(f"{self.path} was tokenized without --seq-len; pass seq_len")
+            raise ConfigError(f"{self.path} was tokenized without a sequence length; pass seq_len")
         self.dtype = np.dtype(tokens["dtype"])
         self.prefixes = [self.path / tokens["folder"] / s["prefix"] for s in tokens["shards"]]
         counts = [

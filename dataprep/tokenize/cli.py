@@ -95,7 +95,7 @@ def tokenize(
             resume=resume,
         )
     except DataprepError as error:
-        raise click.ClickException(str(error)) from None
+        raise click.ClickException(error.for_cli()) from None
     except KeyboardInterrupt:
         click.echo(
             f"Interrupted; the complete shards are kept beside {output}: rerun the same command "

@@ -71,8 +71,10 @@ def find_eos(tokenizer, folder: Path, eos_token: str | None) -> tuple[str, str]:
     """(EOS token, where it came from) by the rule in the module docstring."""
     if eos_token is not None:
         if tokenizer.token_to_id(eos_token) is None:
-            raise ConfigError(
-                f"--eos-token {eos_token!r} is not a token of the tokenizer in {folder}"
+            raise ConfigError.naming(
+                lambda arg: (
+                    f"{arg('eos_token', eos_token)}: not a token of the tokenizer in {folder}"
+                )
             )
         return eos_token, "--eos-token"
     candidates = [(_special_token(folder, "eos_token"), "the tokenizer's eos_token")]
@@ -82,9 +84,11 @@ def find_eos(tokenizer, folder: Path, eos_token: str | None) -> tuple[str, str]:
     for token, source in candidates:
         if token is not None and tokenizer.token_to_id(token) is not None:
             return token, source
-    raise ConfigError(
-        f"{folder}: the tokenizer has no end-of-document token (no eos_token, "
-        f"{', '.join(COMMON_EOS)} or sep_token); name one of its tokens with --eos-token"
+    raise ConfigError.naming(
+        lambda arg: (
+            f"{folder}: the tokenizer has no end-of-document token (no eos_token, "
+            f"{', '.join(COMMON_EOS)} or sep_token); name one of its tokens with {arg('eos_token')}"
+        )
     )
 
 

@@ -136,7 +136,7 @@ def test_an_output_without_seq_len_needs_one(tmp_path):
     word_level(tmp_path / "tok.json", ["a"])
     write_jsonl(tmp_path / "in.jsonl", [{"text": "a a"}])
     TokenizeRun(tmp_path / "tok.json").run([str(tmp_path / "in.jsonl")], tmp_path / "out")
-    with pytest.raises(ConfigError, match="was tokenized without --seq-len; pass seq_len"):
+    with pytest.raises(ConfigError, match="was tokenized without a sequence length; pass seq_len"):
         PackedTokenDataset(tmp_path / "out")
     assert [t.tolist() for t in PackedTokenDataset(tmp_path / "out", seq_len=2)] == [[0, 0]]
     with pytest.raises(ConfigError, match=r"no manifest\.json"):

@@ -33,13 +33,15 @@ def test_eos_comes_from_the_option_the_config_or_an_error(tmp_path):
     assert (info.eos_token, info.eos_id, info.eos_source) == ("[SEP]", 2, "--eos-token")
     (tmp_path / "tokenizer_config.json").write_text(json.dumps({"eos_token": {"content": "a"}}))
     assert load_encoder(tmp_path)[1].eos_source == "the tokenizer's eos_token"
-    with pytest.raises(ConfigError, match="--eos-token 'zz' is not a token of the tokenizer"):
+    with pytest.raises(ConfigError, match="eos_token='zz': not a token of the tokenizer") as error:
         load_encoder(tmp_path, eos_token="zz")
+    assert error.value.for_cli().startswith("--eos-token zz: not a token of the tokenizer")
 
     (tmp_path / "plain").mkdir()  # no config beside it
     word_level(tmp_path / "plain" / "plain.json", ["a", "b"], eos=None)
-    with pytest.raises(ConfigError, match=r"has no end-of-document token .* with --eos-token"):
+    with pytest.raises(ConfigError, match=r"has no end-of-document token .* with eos_token$") as e:
         load_encoder(tmp_path / "plain" / "plain.json")
+    assert e.value.for_cli().endswith("name one of its tokens with --eos-token")
 
 
 def test_a_missing_tokenizer_is_a_one_line_error(tmp_path):
