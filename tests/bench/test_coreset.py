@@ -203,7 +203,16 @@ def test_cli_help_and_one_line_errors(tmp_path):
     assert result.exit_code == 1 and "no field 'topic'" in result.output
     result = runner.invoke(
         main,
-        ["bench", "coreset", "--train", str(corpus), "--model", str(tmp_path), "-o", str(tmp_path / "o")],
+        [
+            "bench",
+            "coreset",
+            "--train",
+            str(corpus),
+            "--model",
+            str(tmp_path),
+            "-o",
+            str(tmp_path / "o"),
+        ],
     )
     assert result.exit_code == 1 and "not a local sentence-transformers model" in result.output
     help_text = runner.invoke(main, ["bench", "coreset", "--help"]).output
