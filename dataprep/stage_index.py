@@ -28,16 +28,16 @@ SOURCES = {
     "dataprep.score.rarity": "62d5b77ca91687f3",
     "dataprep.score.text": "f5995a6cb76ec216",
     "dataprep.select": "d75c129c28651d48",
-    "dataprep.select.balanced": "3709ecdb4f95abe9",
-    "dataprep.select.base": "b00c08b4dbfd14f6",
-    "dataprep.select.ccs": "6f9c9dca2c0684be",
+    "dataprep.select.balanced": "ec1d4802bf8ec4b4",
+    "dataprep.select.base": "8d309bcf89d78ff1",
+    "dataprep.select.ccs": "178b39f0005d968e",
     "dataprep.select.d2": "59c41e9f06dccf73",
     "dataprep.select.dsir": "4bc6ddd5dc6c8380",
-    "dataprep.select.geometric": "5bbd4dcc82378294",
+    "dataprep.select.geometric": "64c307fbf8e83ffb",
     "dataprep.select.graph": "d34c0726dc1e2698",
     "dataprep.select.perplexity_band": "a3d1337ee5392d5b",
     "dataprep.select.probcover": "61ac44069cdd3912",
-    "dataprep.select.simple": "00e910562b15e973",
+    "dataprep.select.simple": "33b1b9b69f4744b0",
     "dataprep.select.typiclust": "bac8582ee952c370",
 }
 
@@ -107,6 +107,8 @@ STAGES = {
             "max_cluster_size=50000",
             "block_rows=1024",
             "seed=0",
+            "class_balanced=False",
+            "label_column='label'",
         ),
     ),
     "density": (
@@ -118,6 +120,8 @@ STAGES = {
             "bandwidth=None",
             "block_rows=1024",
             "seed=0",
+            "class_balanced=False",
+            "label_column='label'",
         ),
     ),
     "difficulty": (
@@ -163,6 +167,8 @@ STAGES = {
             "knn=20",
             "block_rows=1024",
             "seed=0",
+            "class_balanced=False",
+            "label_column='label'",
         ),
     ),
     "fineweb_quality": (
@@ -223,6 +229,8 @@ STAGES = {
             "start='random'",
             "block_rows=1024",
             "seed=0",
+            "class_balanced=False",
+            "label_column='label'",
         ),
     ),
     "length": (
@@ -304,6 +312,8 @@ STAGES = {
             "keep='hard'",
             "block_rows=1024",
             "seed=0",
+            "class_balanced=False",
+            "label_column='label'",
         ),
     ),
     "prototypicality": (
@@ -326,6 +336,8 @@ STAGES = {
         (
             "budget=0.1",
             "seed=0",
+            "class_balanced=False",
+            "label_column='label'",
         ),
     ),
     "readability": (
@@ -350,6 +362,8 @@ STAGES = {
             "budget=0.1",
             "column=None",
             "descending=True",
+            "class_balanced=False",
+            "label_column='label'",
         ),
     ),
     "semantic_dedup": (
@@ -372,6 +386,8 @@ STAGES = {
             "budget=0.1",
             "column=None",
             "seed=0",
+            "class_balanced=False",
+            "label_column='label'",
         ),
     ),
     "typiclust": (

@@ -10,6 +10,9 @@ class_balanced: false (default) selects over all alive rows; true selects within
     in order of first appearance.
 label_column: the class label column read when ``class_balanced`` is true (default 'label').
 
+Rows whose difficulty score is null or NaN (``ccs``, ``d2_pruning``) are left out of the
+method and only fill what is left of the budget when the scored rows are fewer, in input order.
+
 Memory: besides the method's own, 8 bytes per row for the row numbers, 8 for a score and one
 Python object per row for a label (only when read); vectors are spilled to the run's work folder
 (4 x dim bytes per row) as for every embedding selector.
@@ -18,31 +21,21 @@ Python object per row for a label (only when read); vectors are spilled to the r
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 import pyarrow as pa
 
 from dataprep.errors import ConfigError
-from dataprep.params import check_bool, check_choice, check_number, check_string
-from dataprep.select.base import CoresetSelector, budget_rows, numeric_column_state
-from dataprep.select.simple import largest_remainder
+from dataprep.params import check_choice, check_number, check_string
+from dataprep.select.base import (
+    ClassBalance,
+    CoresetSelector,
+    budget_rows,
+    class_split,
+    numeric_column_state,
+)
 from dataprep.stage import ROW_COLUMN
-
-
-def label_key(value: Any) -> Any:
-    """A hashable stand-in for a label value (lists and dicts become tuples)."""
-    if isinstance(value, list):
-        return tuple(label_key(v) for v in value)
-    if isinstance(value, dict):
-        return tuple(sorted((k, label_key(v)) for k, v in value.items()))
-    return value
-
-
-def class_codes(labels: list[Any]) -> np.ndarray:
-    """Integer class codes, numbered in order of first appearance."""
-    seen: dict[Any, int] = {}
-    return np.fromiter((seen.setdefault(v, len(seen)) for v in labels), np.int64, len(labels))
 
 
 def importance(scores: np.ndarray, hard: str) -> np.ndarray:
@@ -51,7 +44,7 @@ def importance(scores: np.ndarray, hard: str) -> np.ndarray:
     return np.asarray(scores, np.float64) if hard == "high" else -np.asarray(scores, np.float64)
 
 
-class BalancedCoreset(CoresetSelector):
+class BalancedCoreset(ClassBalance, CoresetSelector):
     """Base of the selectors with ``class_balanced``: subclasses set ``uses_vectors`` /
     ``uses_scores`` and implement ``_select(vectors, scores, k, seed)``, which returns the
     positions (into the given arrays) of exactly k rows in selection order."""
@@ -65,8 +58,7 @@ class BalancedCoreset(CoresetSelector):
 
     def _check_common(self) -> None:
         self.check_budget()
-        check_bool(self.name, "class_balanced", self.class_balanced)
-        check_string(self.name, "label_column", self.label_column)
+        self.check_class_balance()
         check_number(self.name, "seed", self.seed, low=0, integer=True)
         if self.uses_vectors:
             check_number(self.name, "block_rows", self.block_rows, low=1, integer=True)
@@ -75,13 +67,11 @@ class BalancedCoreset(CoresetSelector):
             check_choice(self.name, "hard", self.hard, ("high", "low"))
 
     def check_columns(self, columns: list[str]) -> None:
-        needed = [self.label_column] if self.class_balanced else []
-        needed += [self.column] if self.uses_scores else []
-        for column in needed:
-            if column not in columns:
-                raise ConfigError(
-                    f"{self.name}: no column {column!r}; the columns are {', '.join(columns)}"
-                )
+        self.check_label_column(columns)
+        if self.uses_scores and self.column not in columns:
+            raise ConfigError(
+                f"{self.name}: no column {self.column!r}; the columns are {', '.join(columns)}"
+            )
         super().check_columns(columns)  # EmbeddingInput's: the run's embedding column
 
     def fit_state(self, batch: pa.RecordBatch) -> tuple:
@@ -90,12 +80,7 @@ class BalancedCoreset(CoresetSelector):
         scores = (
             numeric_column_state(self.name, batch, self.column)[1] if self.uses_scores else None
         )
-        labels = (
-            [label_key(v) for v in batch.column(self.label_column).to_pylist()]
-            if self.class_balanced
-            else None
-        )
-        return rows, vectors, scores, labels
+        return rows, vectors, scores, self.labels_of(batch)
 
     def fit(self, states: Iterable[tuple]) -> None:
         extras: list[tuple] = []
@@ -111,36 +96,38 @@ class BalancedCoreset(CoresetSelector):
             parts = [np.asarray(rows, np.int64) for rows, _ in pairs()]
             rows, vectors, spill = np.concatenate(parts or [np.empty(0, np.int64)]), None, None
         scores = np.concatenate([s for s, _ in extras]) if self.uses_scores and extras else None
-        if scores is not None and np.isnan(scores).any():
-            raise ConfigError(
-                f"{self.name}: column {self.column!r} has {int(np.isnan(scores).sum())} null or "
-                "NaN values; score every row first"
-            )
         labels = [v for _, part in extras for v in part] if self.class_balanced else None
         k = budget_rows(self.budget, len(rows))
         if len(rows) == 0:
             chosen = np.empty(0, np.int64)
         elif labels is None:
-            chosen = self._select(vectors, scores, k, self.seed)
+            chosen = self._select_scored_first(vectors, scores, k)
         else:
-            chosen = self._select_by_class(vectors, scores, class_codes(labels), k)
+            chosen = self._select_by_class(vectors, scores, labels, k)
         self._keep(rows, chosen)
         del vectors
         if spill is not None:
             spill.remove()
 
-    def _select_by_class(self, vectors, scores, codes: np.ndarray, k: int) -> np.ndarray:
-        sizes = np.bincount(codes)
-        alloc = largest_remainder(sizes, k)
+    def _select_by_class(self, vectors, scores, labels: list, k: int) -> np.ndarray:
         parts = []
-        for code, size in enumerate(alloc):
-            if size == 0:
-                continue
-            members = np.flatnonzero(codes == code)
+        for members, share in class_split(labels, k):
             sub_scores = None if scores is None else scores[members]
             sub_vectors = np.asarray(vectors[members]) if self.uses_vectors else None
-            parts.append(members[self._select(sub_vectors, sub_scores, int(size), self.seed)])
+            parts.append(members[self._select_scored_first(sub_vectors, sub_scores, share)])
         return np.concatenate(parts) if parts else np.empty(0, np.int64)
+
+    def _select_scored_first(self, vectors, scores, k: int) -> np.ndarray:
+        """``_select`` over the rows with a score (all rows when scores are not read); rows
+        whose score is null or NaN fill what is left of the budget, in input order."""
+        if scores is None or not np.isnan(scores).any():
+            return self._select(vectors, scores, k, self.seed)
+        scored = np.flatnonzero(~np.isnan(scores))
+        take = min(k, len(scored))
+        sub_vectors = None if vectors is None else np.asarray(vectors[scored])
+        chosen = scored[self._select(sub_vectors, scores[scored], take, self.seed)] if take else []
+        fill = np.flatnonzero(np.isnan(scores))[: k - take]
+        return np.concatenate([np.asarray(chosen, np.int64), fill])
 
     def _select(self, vectors, scores, k: int, seed: int) -> np.ndarray:
         raise NotImplementedError

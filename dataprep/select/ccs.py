@@ -25,7 +25,8 @@ Deviations:
   draw is over its rows in input order.
 - When the budget exceeds the rows left after pruning, fewer rows are pruned (n - budget), so the
   budget is met.
-- Every row needs a score (a null or NaN is a ConfigError).
+- Rows without a score (null or NaN) are left out and only fill the budget when the scored
+  rows are too few (``dataprep.select.balanced``).
 
 Time O(n log n), memory O(n).
 """

@@ -3,10 +3,13 @@ import pytest
 
 from dataprep.embed.settings import EncoderSettings
 from dataprep.errors import ConfigError
-from dataprep.select.balanced import class_codes, importance, label_key
+from dataprep.select.balanced import importance
+from dataprep.select.base import class_codes, class_split, label_key
 from dataprep.select.ccs import CCS
 from dataprep.select.d2 import D2Pruning
+from dataprep.select.geometric import D4, DensitySample, FacilityLocation, KCenterGreedy, Prototypes
 from dataprep.select.probcover import ProbCover
+from dataprep.select.simple import RandomSelect, ScoreTopK, Stratified
 from dataprep.select.typiclust import TypiClust
 from dataprep.testing import reasons_of, run_stage
 
@@ -77,3 +80,39 @@ def test_the_label_column_must_exist_when_balanced():
     TypiClust().check_columns(["text"])  # not read unless balanced
     with pytest.raises(ConfigError, match="'label_column' parameter of ccs"):
         CCS(label_column="").check_params()
+
+
+def test_class_split_by_hand():
+    # sizes 6, 3, 1 and k = 5: quotas 3, 1.5, 0.5 -> 3, 1, 0, the leftover to 'b' (seen first)
+    split = class_split(["a", "b", "a", "a", "b", "a", None, "a", "b", "a"], 5)
+    assert [(m.tolist(), k) for m, k in split] == [([0, 2, 3, 5, 7, 9], 3), ([1, 4, 8], 2)]
+    assert class_split([], 0) == []
+
+
+def test_every_older_coreset_selector_takes_class_balanced_too():
+    rows, labels = records()
+    older = [
+        RandomSelect(budget=5, class_balanced=True),
+        ScoreTopK(budget=5, column="q", class_balanced=True),
+        Stratified(budget=5, column="text", class_balanced=True),
+        KCenterGreedy(budget=5, class_balanced=True),
+        FacilityLocation(budget=5, knn=3, class_balanced=True),
+        DensitySample(budget=5, knn=3, class_balanced=True),
+        Prototypes(budget=5, num_clusters=2, class_balanced=True),
+        D4(budget=5, num_clusters=2, eps=0.01, class_balanced=True),
+    ]
+    for stage in older:
+        out = run_stage(stage, rows, encoder=VEC, batch_rows=4)
+        chosen = [i for i, r in enumerate(reasons_of(out)) if r is None]
+        counts = {lab: sum(labels[i] == lab for i in chosen) for lab in ("a", "b", None)}
+        assert counts == {"a": 3, "b": 2, None: 0}, stage.name
+        with pytest.raises(ConfigError, match="no column 'label'"):
+            stage.check_columns(["text", "q", "vec"])
+    # within a class score_topk ranks that class only: the top 3 of 'a' and the top 2 of 'b'
+    q = [r["q"] for r in rows]
+    stage = ScoreTopK(budget=5, column="q", class_balanced=True)
+    run_stage(stage, rows)
+    for lab, share in (("a", 3), ("b", 2)):
+        members = [i for i in range(10) if labels[i] == lab]
+        top = sorted(members, key=lambda i: -q[i])[:share]
+        assert sorted(i for i in stage.selected_rows_ if labels[i] == lab) == sorted(top)

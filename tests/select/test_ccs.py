@@ -64,10 +64,13 @@ def test_seeded_deterministic_and_budget_exact():
     )
 
 
-def test_missing_scores_and_bad_parameters_are_config_errors():
-    records = [{"text": "x", "q": 1.0}, {"text": "y", "q": None}]
-    with pytest.raises(ConfigError, match="column 'q' has 1 null or NaN"):
-        run_stage(CCS(budget=1, column="q"), records)
+def test_missing_scores_come_last_and_bad_parameters_are_config_errors():
+    # rows without a score only fill the budget when the scored rows run out
+    records = [{"text": "x", "q": None}, {"text": "y", "q": 1.0}, {"text": "z", "q": None}]
+    assert kept(run_stage(CCS(budget=1, column="q"), records)) == [1]
+    stage = CCS(budget=2, column="q")
+    run_stage(stage, records)
+    assert stage.selected_rows_.tolist() == [1, 0]
     with pytest.raises(ConfigError, match="'prune_hard' parameter of ccs"):
         CCS(prune_hard=1.0).check_params()
     with pytest.raises(ConfigError, match="'hard' parameter of ccs"):
