@@ -238,3 +238,29 @@ def test_real_ag_news_smoke(tmp_path):
     )
     assert results["full"]["embedding"] > 0.7  # MiniLM separates AG News topics well
     assert all(r["budget"] in (32, 160) for r in results["runs"])
+
+
+@pytest.mark.slow
+def test_real_ag_news_smoke_new_methods_and_embedding_cache(tmp_path):
+    """300 AG News docs, 1 seed: the new selectors run end to end with an explicit --model, and
+    a rerun reads every vector back from --cache-dir (same numbers)."""
+    from dataprep.embed.encoder import default_model_path
+    from tests.conftest import read_jsonl_gz
+
+    records = read_jsonl_gz(shared_file("ag_news", "ag_news_test.jsonl.gz"))[::25][:300]
+    small = tmp_path / "ag.jsonl"
+    small.write_text("".join(json.dumps(r) + "\n" for r in records))
+    kwargs = dict(
+        methods=["random", "typiclust", "probcover", "ccs", "d2_pruning"],
+        fractions=[0.02, 0.1],
+        seeds=1,
+        model=default_model_path(),
+        cache_dir=str(tmp_path / "cache"),
+        log=lambda *_: None,
+    )
+    first = run_coreset_bench(str(small), tmp_path / "a", **kwargs)
+    assert first["model"] == default_model_path()
+    assert [r["budget"] for r in first["runs"]] == [5, 24] * 5
+    assert any((tmp_path / "cache").rglob("part-*.arrow"))
+    again = run_coreset_bench(str(small), tmp_path / "b", **kwargs)
+    assert [r["accuracy"] for r in again["runs"]] == [r["accuracy"] for r in first["runs"]]
