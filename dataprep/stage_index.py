@@ -28,12 +28,17 @@ SOURCES = {
     "dataprep.score.rarity": "62d5b77ca91687f3",
     "dataprep.score.text": "f5995a6cb76ec216",
     "dataprep.select": "d75c129c28651d48",
-    "dataprep.select.base": "b00c08b4dbfd14f6",
+    "dataprep.select.balanced": "ec1d4802bf8ec4b4",
+    "dataprep.select.base": "8d309bcf89d78ff1",
+    "dataprep.select.ccs": "178b39f0005d968e",
+    "dataprep.select.d2": "59c41e9f06dccf73",
     "dataprep.select.dsir": "4bc6ddd5dc6c8380",
-    "dataprep.select.geometric": "5bbd4dcc82378294",
-    "dataprep.select.graph": "d7abdc0c91213dcd",
+    "dataprep.select.geometric": "64c307fbf8e83ffb",
+    "dataprep.select.graph": "d34c0726dc1e2698",
     "dataprep.select.perplexity_band": "a3d1337ee5392d5b",
-    "dataprep.select.simple": "00e910562b15e973",
+    "dataprep.select.probcover": "61ac44069cdd3912",
+    "dataprep.select.simple": "33b1b9b69f4744b0",
+    "dataprep.select.typiclust": "bac8582ee952c370",
 }
 
 # Stage name -> (kind, class path, parameters as name=repr(default)).
@@ -54,10 +59,41 @@ STAGES = {
             "bad_words_path=None",
         ),
     ),
+    "ccs": (
+        "selector",
+        "dataprep.select.ccs.CCS",
+        (
+            "budget=0.1",
+            "column='dp_score_difficulty'",
+            "hard='high'",
+            "prune_hard=0.1",
+            "strata=50",
+            "class_balanced=False",
+            "label_column='label'",
+            "seed=0",
+        ),
+    ),
     "compression_ratio": (
         "scorer",
         "dataprep.score.text.CompressionRatioScorer",
         ("level=6",),
+    ),
+    "d2_pruning": (
+        "selector",
+        "dataprep.select.d2.D2Pruning",
+        (
+            "budget=0.1",
+            "column='dp_score_difficulty'",
+            "hard='high'",
+            "prune_hard=0.1",
+            "strata=25",
+            "knn=5",
+            "gamma=0.1",
+            "class_balanced=False",
+            "label_column='label'",
+            "block_rows=1024",
+            "seed=0",
+        ),
     ),
     "d4": (
         "selector",
@@ -71,6 +107,8 @@ STAGES = {
             "max_cluster_size=50000",
             "block_rows=1024",
             "seed=0",
+            "class_balanced=False",
+            "label_column='label'",
         ),
     ),
     "density": (
@@ -82,6 +120,8 @@ STAGES = {
             "bandwidth=None",
             "block_rows=1024",
             "seed=0",
+            "class_balanced=False",
+            "label_column='label'",
         ),
     ),
     "difficulty": (
@@ -127,6 +167,8 @@ STAGES = {
             "knn=20",
             "block_rows=1024",
             "seed=0",
+            "class_balanced=False",
+            "label_column='label'",
         ),
     ),
     "fineweb_quality": (
@@ -187,6 +229,8 @@ STAGES = {
             "start='random'",
             "block_rows=1024",
             "seed=0",
+            "class_balanced=False",
+            "label_column='label'",
         ),
     ),
     "length": (
@@ -242,6 +286,22 @@ STAGES = {
             "budget=None",
         ),
     ),
+    "probcover": (
+        "selector",
+        "dataprep.select.probcover.ProbCover",
+        (
+            "budget=0.1",
+            "delta=None",
+            "alpha=0.95",
+            "num_clusters=10",
+            "knn=50",
+            "kmeans_sample=100000",
+            "class_balanced=False",
+            "label_column='label'",
+            "block_rows=1024",
+            "seed=0",
+        ),
+    ),
     "prototypes": (
         "selector",
         "dataprep.select.geometric.Prototypes",
@@ -252,6 +312,8 @@ STAGES = {
             "keep='hard'",
             "block_rows=1024",
             "seed=0",
+            "class_balanced=False",
+            "label_column='label'",
         ),
     ),
     "prototypicality": (
@@ -274,6 +336,8 @@ STAGES = {
         (
             "budget=0.1",
             "seed=0",
+            "class_balanced=False",
+            "label_column='label'",
         ),
     ),
     "readability": (
@@ -298,6 +362,8 @@ STAGES = {
             "budget=0.1",
             "column=None",
             "descending=True",
+            "class_balanced=False",
+            "label_column='label'",
         ),
     ),
     "semantic_dedup": (
@@ -319,6 +385,23 @@ STAGES = {
         (
             "budget=0.1",
             "column=None",
+            "seed=0",
+            "class_balanced=False",
+            "label_column='label'",
+        ),
+    ),
+    "typiclust": (
+        "selector",
+        "dataprep.select.typiclust.TypiClust",
+        (
+            "budget=0.1",
+            "knn=20",
+            "max_clusters=500",
+            "min_cluster_size=5",
+            "kmeans_sample=100000",
+            "class_balanced=False",
+            "label_column='label'",
+            "block_rows=1024",
             "seed=0",
         ),
     ),

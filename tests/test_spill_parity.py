@@ -240,6 +240,39 @@ CASES = [
         NO_SPILL_USED,
         _expect_budget(300, "not_in_coreset", "semantic_duplicate"),
     ),
+    (
+        "typiclust",
+        [{"typiclust": {"budget": 0.05}}],
+        NO_SPILL_USED,
+        _expect_budget(75, "not_in_coreset"),
+    ),
+    (
+        "probcover",
+        [{"probcover": {"budget": 0.05, "knn": 10, "num_clusters": 4}}],
+        NO_SPILL_USED,
+        _expect_budget(75, "not_in_coreset"),
+    ),
+    (
+        "ccs",
+        [{"ccs": {"budget": 0.2, "column": "quality", "hard": "low"}}],
+        NO_SPILL_USED,
+        _expect_budget(300, "not_in_coreset"),
+    ),
+    (
+        "d2_pruning",
+        [
+            {
+                "d2_pruning": {
+                    "budget": 0.2,
+                    "column": "quality",
+                    "class_balanced": True,
+                    "label_column": "lang",
+                }
+            }
+        ],
+        NO_SPILL_USED,
+        _expect_budget(300, "not_in_coreset"),
+    ),
 ]
 
 # Fit stages deliberately not run here, with the reason (none at present: the embedding stages

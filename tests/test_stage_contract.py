@@ -27,6 +27,8 @@ EXAMPLE_PARAMS = {
     "prototypicality": {"num_clusters": 2},
     "score_topk": {"column": "quality"},
     "stratified": {"column": "quality"},
+    "ccs": {"column": "quality"},
+    "d2_pruning": {"column": "quality"},
 }
 
 

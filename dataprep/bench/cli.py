@@ -9,7 +9,7 @@ import sys
 
 import click
 
-from dataprep.bench.coreset import METHODS
+from dataprep.bench.coreset import DEFAULT_FRACTIONS, METHODS
 from dataprep.bench.curriculum import CurriculumBench
 from dataprep.bench.train import DEFAULT_ARMS, TrainBench
 from dataprep.bench.train_arms import ARMS
@@ -50,7 +50,12 @@ def _command() -> str:
 @click.option("--split-seed", default=0, show_default=True, help="Seed of that permutation.")
 @click.option("--text-column", default="text", show_default=True)
 @click.option("--label-column", default="label", show_default=True)
-@click.option("--score-column", default=None, help="Numeric field for the score_topk method.")
+@click.option(
+    "--score-column",
+    default=None,
+    help="Numeric field for score_topk, and the difficulty (higher = harder) of ccs and "
+    "d2_pruning (without it they use a held-out probe margin).",
+)
 @click.option(
     "--methods",
     default=",".join(METHODS),
@@ -59,11 +64,23 @@ def _command() -> str:
 )
 @click.option(
     "--fractions",
-    default="0.01,0.05,0.1,0.2,0.5",
+    default=",".join(f"{f:g}" for f in DEFAULT_FRACTIONS),
     show_default=True,
     help="Comma-separated fractions of the train rows, each in (0, 1].",
 )
 @click.option("--seeds", default=5, show_default=True, help="Seeds 0..N-1 per method/fraction.")
+@click.option(
+    "--model",
+    default=None,
+    help="Embedding model folder: sentence-transformers, or a static model from "
+    "'dataprep distill-static' (default: the packaged all-MiniLM-L6-v2).",
+)
+@click.option(
+    "--cache-dir",
+    default=None,
+    help="Embedding cache folder (default $DATAPREP_CACHE/embeddings or "
+    "~/.cache/dataprep/embeddings); reruns on the same texts and model read it back.",
+)
 @click.option("-o", "--output", required=True, help="Output folder.")
 def coreset(
     train,
@@ -76,6 +93,8 @@ def coreset(
     methods,
     fractions,
     seeds,
+    model,
+    cache_dir,
     output,
 ) -> None:
     """Probe accuracy of coreset selectors vs random at several fractions (results.json,
@@ -95,6 +114,8 @@ def coreset(
             methods=[m.strip() for m in methods.split(",") if m.strip()],
             fractions=_floats("--fractions", fractions),
             seeds=seeds,
+            model=model,
+            cache_dir=cache_dir,
             command=_command(),
             log=click.echo,
         )

@@ -17,6 +17,13 @@ from a train row to its nearest selected row; ``test_distance`` = the mean dista
 row to its nearest selected row; ``label_kl`` = KL(subset label distribution || full train
 label distribution) in nats (finite even when the subset misses a class).
 
+``ccs`` and ``d2_pruning`` read a difficulty score: ``--score-column`` (higher = harder) or,
+without it, each train row's held-out probe margin (2-fold, low = hard; ``probe_margin``).
+``probcover`` gets as many k-means pseudo-label clusters as there are classes (its paper's
+choice). The embeddings come from ``--model`` (a sentence-transformers folder or a static
+model from ``dataprep distill-static``; default MiniLM) and are cached on disk per (model,
+text) by the encoder, so reruns skip encoding.
+
 The full-data reference is each probe trained on all train rows. Per method and fraction the
 summary has mean and sample standard deviation (ddof=1) over seeds, the mean difference from
 ``random`` at the same fraction, and the ratio to full data. ``facility_location`` ignores the
@@ -36,7 +43,7 @@ import numpy as np
 import pyarrow as pa
 
 from dataprep.bench.common import embedding_array, fit_in_memory, read_records
-from dataprep.bench.coreset_metrics import coverage, probe_accuracy, summarize
+from dataprep.bench.coreset_metrics import coverage, probe_accuracy, probe_margin, summarize
 from dataprep.bench.coreset_report import write_outputs
 from dataprep.embed.settings import EncoderSettings
 from dataprep.errors import ConfigError
@@ -51,12 +58,18 @@ METHODS = (
     "density",
     "prototypes",
     "d4",
+    "typiclust",
+    "probcover",
+    "ccs",
+    "d2_pruning",
 )
 OPTIONAL_METHODS = ("score_topk",)  # needs score_column
 # Greedy or ranking selectors: their pick at budget k is the first k of their pick at any
 # larger budget, so the bench runs them once per seed at the largest budget.
-PREFIX_METHODS = ("kcenter_greedy", "facility_location", "density", "prototypes", "d4")
-DEFAULT_FRACTIONS = (0.01, 0.05, 0.1, 0.2, 0.5)
+PREFIX_METHODS = ("kcenter_greedy", "facility_location", "density", "prototypes", "d4", "probcover")
+# Selectors that read a difficulty score: --score-column (higher = harder) or the probe margin.
+SCORE_METHODS = ("ccs", "d2_pruning")
+DEFAULT_FRACTIONS = (0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5)
 EMBEDDING = "dp_bench_embedding"
 LABEL = "dp_bench_label"
 SCORE = "dp_bench_score"
@@ -112,16 +125,23 @@ def select(
     seed: int,
     work_dir: Path,
     scores: np.ndarray | None = None,
+    hard: str = "high",
 ) -> np.ndarray:
     """Positions of the ``budget`` rows that the registered selector stage ``method`` keeps, in
     the order it picked them, run in memory on ``vectors`` (normalized float32 [n, d]);
-    ``labels`` feed ``stratified``, ``scores`` feed ``score_topk``."""
+    ``labels`` feed ``stratified`` (and ``probcover``'s cluster count: the number of classes,
+    as in its paper), ``scores`` feed ``score_topk``, ``ccs`` and ``d2_pruning``, whose
+    ``hard`` end ('high' or 'low') is ``hard``."""
     n = len(vectors)
     cls = get_stage(method)
     accepted = cls.param_names()
     params: dict = {"budget": int(budget)}
     if "column" in accepted:
         params["column"] = LABEL if method == "stratified" else SCORE
+    if "hard" in accepted:
+        params["hard"] = hard
+    if method == "probcover":
+        params["num_clusters"] = max(1, len(np.unique(labels)))
     if "seed" in accepted:
         params["seed"] = int(seed)
     columns = {
@@ -151,6 +171,8 @@ def run_coreset_bench(
     fractions: list[float] | None = None,
     seeds: int = 5,
     encoder=None,
+    model: str | None = None,
+    cache_dir: str | None = None,
     command: str = "",
     log=print,
 ) -> dict:
@@ -159,12 +181,19 @@ def run_coreset_bench(
     train_path / test_path: JSONL files (optionally .gz); without test_path the train file is
         split by ``test_fraction`` (default 0.2) with ``split_seed`` (default 0).
     text_column / label_column: the text and class-label fields (defaults 'text', 'label').
-    score_column: a numeric field for ``score_topk`` (default none).
-    methods: selector names (default ``METHODS``); fractions: default 0.01, 0.05, 0.1, 0.2, 0.5;
-    seeds: seeds 0 .. seeds-1 per method and fraction (default 5).
+    score_column: a numeric field for ``score_topk``, and the difficulty of ``ccs`` and
+        ``d2_pruning`` (higher = harder); without it those two get each train row's held-out
+        probe margin (``coreset_metrics.probe_margin``, low = hard). Default none.
+    methods: selector names (default ``METHODS``); fractions: default 0.005, 0.01, 0.02, 0.05,
+    0.1, 0.2, 0.5; seeds: seeds 0 .. seeds-1 per method and fraction (default 5).
     encoder: an object with ``encode(texts) -> normalized vectors`` (default
-        ``dataprep.embed.encoder.Encoder()``, cached); command: recorded in results.json;
-        log: progress.
+        ``dataprep.embed.encoder.Encoder(model=model, cache_dir=cache_dir)``).
+    model: a local sentence-transformers folder or a static model folder from
+        ``dataprep distill-static`` (default: the packaged all-MiniLM-L6-v2).
+    cache_dir: the embedding cache folder (default $DATAPREP_CACHE/embeddings or
+        ~/.cache/dataprep/embeddings): vectors are kept per (model fingerprint, text hash), so
+        a rerun on the same texts with the same model does not encode again.
+    command: recorded in results.json; log: progress.
     Returns the results dict.
     """
     methods = list(methods or METHODS)
@@ -185,7 +214,7 @@ def run_coreset_bench(
     if encoder is None:
         from dataprep.embed.encoder import Encoder
 
-        encoder = Encoder()
+        encoder = Encoder(model=model, cache_dir=cache_dir)
     started = time.perf_counter()
     train_x = np.asarray(encoder.encode(train_texts), np.float32)
     test_x = np.asarray(encoder.encode(test_texts), np.float32)
@@ -201,6 +230,10 @@ def run_coreset_bench(
         "tfidf": probe_accuracy(train_t, train_y, test_t, test_y),
     }
     log(f"full data: embedding {full['embedding']:.4f}, tfidf {full['tfidf']:.4f}")
+    difficulty, hard, difficulty_name = scores, "high", score_column
+    if scores is None and set(methods) & set(SCORE_METHODS):
+        difficulty, hard = probe_margin(train_x, train_y, folds=2, seed=split_seed), "low"
+        difficulty_name = "probe margin (2-fold held out, low = hard)"
     output = Path(output)
     work_dir = output / ".work"
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -208,16 +241,21 @@ def run_coreset_bench(
     runs = []
     budgets = [budget_for(f, len(train)) for f in fractions]
     for method in methods:
+        method_scores = difficulty if method in SCORE_METHODS else scores
         for seed in range(seeds):
             order, shared = None, 0.0
             if method in PREFIX_METHODS:  # one run at the largest budget; prefixes are the rest
                 t0 = time.perf_counter()
-                order = select(method, train_x, train_y, max(budgets), seed, work_dir, scores)
+                order = select(
+                    method, train_x, train_y, max(budgets), seed, work_dir, method_scores, hard
+                )
                 shared = time.perf_counter() - t0
             for fraction, budget in zip(fractions, budgets, strict=True):
                 t0 = time.perf_counter()
                 if order is None:
-                    chosen = select(method, train_x, train_y, budget, seed, work_dir, scores)
+                    chosen = select(
+                        method, train_x, train_y, budget, seed, work_dir, method_scores, hard
+                    )
                 else:
                     chosen = order[:budget]
                 chosen = np.sort(chosen)
@@ -246,6 +284,8 @@ def run_coreset_bench(
         "split": None if test_path else {"test_fraction": test_fraction, "seed": split_seed},
         "text_column": text_column,
         "label_column": label_column,
+        "difficulty": difficulty_name,
+        "model": getattr(encoder, "model_path", None),
         "classes": sorted(np.unique(train_y).tolist()),
         "methods": methods,
         "fractions": fractions,

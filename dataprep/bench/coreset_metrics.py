@@ -50,6 +50,32 @@ def probe_accuracy(train_x, train_y: np.ndarray, test_x, test_y: np.ndarray) -> 
     return float(np.mean(model.predict(test_x) == test_y))
 
 
+def probe_margin(train_x, train_y: np.ndarray, folds: int = 2, seed: int = 0) -> np.ndarray:
+    """Each train row's held-out margin: p(its label) - max p(other label) from the probe
+    (LogisticRegression, C=1) trained on the other folds of a seeded ``folds``-fold split, in
+    [-1, 1]; low = hard. The difficulty score ``ccs`` and ``d2_pruning`` get when the bench
+    has no --score-column (a probe's margin, as the issue suggests; the papers use AUM or
+    forgetting counts from training dynamics)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import KFold
+
+    classes, codes = np.unique(train_y, return_inverse=True)
+    margin = np.zeros(len(codes), np.float64)
+    split = KFold(n_splits=max(2, min(folds, len(codes))), shuffle=True, random_state=seed)
+    for fit_rows, held_out in split.split(codes):
+        seen = np.unique(codes[fit_rows])
+        proba = np.zeros((len(held_out), len(classes)))
+        if len(seen) == 1:
+            proba[:, seen[0]] = 1.0
+        else:
+            model = LogisticRegression(C=1.0, max_iter=2000).fit(train_x[fit_rows], codes[fit_rows])
+            proba[:, model.classes_] = model.predict_proba(train_x[held_out])
+        own = proba[np.arange(len(held_out)), codes[held_out]]
+        proba[np.arange(len(held_out)), codes[held_out]] = -np.inf
+        margin[held_out] = own - proba.max(axis=1, initial=0.0)
+    return margin
+
+
 def summarize(runs: list[dict], full: dict) -> list[dict]:
     """Mean / std (ddof=1; 0 with one seed) per method and fraction, the difference from
     random's mean at the same fraction and the ratio to the full-data probe."""

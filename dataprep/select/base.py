@@ -5,6 +5,12 @@ budget: a float in (0, 1) is a fraction of the alive rows, rounded half up
 (``int(fraction * n + 0.5)``, at least 1 when there is any row); an int >= 1 is a row count,
 capped at the number of alive rows. Budgets are met exactly. Rows not chosen are rejected with
 reason ``not_in_coreset``.
+
+class_balanced (``ClassBalance``): false (default) selects over all alive rows; true selects
+within each class (the distinct values of ``label_column``, default 'label', null included)
+and splits the budget over the classes as ``stratified`` does (``largest_remainder``); the
+chosen rows are listed class by class, in order of first appearance. The labels cost one
+Python object per row in the fit state.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dataprep.errors import ConfigError
-from dataprep.params import check_number
+from dataprep.params import check_bool, check_number, check_string
 from dataprep.stage import ROW_COLUMN, Selector
 
 NOT_SELECTED = "not_in_coreset"
@@ -126,3 +132,70 @@ def numeric_column_state(stage: str, batch: pa.RecordBatch, column: str):
         ) from error
     values = values.to_numpy(zero_copy_only=False)  # nulls become NaN
     return batch.column(ROW_COLUMN).to_numpy(), np.asarray(values, np.float64)
+
+
+def largest_remainder(sizes: np.ndarray, k: int) -> np.ndarray:
+    """Integer allocation of k over strata proportional to ``sizes`` (sum == k exactly).
+
+    Each stratum gets floor(k * size / n); the leftover rows go to the largest remainders,
+    ties to the earlier stratum.
+    """
+    sizes = np.asarray(sizes, dtype=np.int64)
+    n = int(sizes.sum())
+    if n == 0:
+        return np.zeros(len(sizes), np.int64)
+    quota = k * sizes
+    alloc, remainder = quota // n, quota % n  # exact integer arithmetic
+    left = k - int(alloc.sum())
+    order = np.lexsort((np.arange(len(sizes)), -remainder))
+    alloc[order[:left]] += 1
+    return alloc
+
+
+def label_key(value: object) -> object:
+    """A hashable stand-in for a label value (lists and dicts become tuples)."""
+    if isinstance(value, list):
+        return tuple(label_key(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, label_key(v)) for k, v in value.items()))
+    return value
+
+
+def class_codes(labels: list) -> np.ndarray:
+    """Integer class codes, numbered in order of first appearance."""
+    seen: dict = {}
+    return np.fromiter((seen.setdefault(v, len(seen)) for v in labels), np.int64, len(labels))
+
+
+def class_split(labels: list, k: int) -> list[tuple[np.ndarray, int]]:
+    """[(positions of a class, its share of k)] for the classes with a share, in order of first
+    appearance; the shares are ``largest_remainder`` of the class sizes and sum to k."""
+    codes = class_codes(labels)
+    sizes = np.bincount(codes, minlength=1)
+    shares = largest_remainder(sizes, k)
+    return [(np.flatnonzero(codes == c), int(shares[c])) for c in range(len(sizes)) if shares[c]]
+
+
+class ClassBalance:
+    """Mixin of the coreset selectors with ``class_balanced`` and ``label_column``."""
+
+    name: str
+    class_balanced: bool
+    label_column: str
+
+    def check_class_balance(self) -> None:
+        check_bool(self.name, "class_balanced", self.class_balanced)
+        check_string(self.name, "label_column", self.label_column)
+
+    def check_label_column(self, columns: list[str]) -> None:
+        if self.class_balanced and self.label_column not in columns:
+            raise ConfigError(
+                f"{self.name}: no column {self.label_column!r} (class_balanced reads the labels "
+                f"there); the columns are {', '.join(columns)}"
+            )
+
+    def labels_of(self, batch: pa.RecordBatch) -> list | None:
+        """The batch's labels as hashable values when ``class_balanced``, else None."""
+        if not self.class_balanced:
+            return None
+        return [label_key(v) for v in batch.column(self.label_column).to_pylist()]

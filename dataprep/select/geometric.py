@@ -46,6 +46,10 @@ Parameters (defaults):
   eps / max_cluster_size (d4): SemDeDup's margin (default 0.07) and window (default 50,000).
   block_rows: rows per similarity block (default 1,024).
   seed: seed of every random choice (default 0).
+  class_balanced / label_column: run the method within each class of ``label_column``
+      (default 'label') with the budget split over the classes as ``stratified`` splits it
+      (see ``dataprep.select.base``; the vectors of one class are then read into memory);
+      default false.
 
 Where vectors come from is not a stage parameter: it is the run's encoder settings
 (``RunContext.encoder``, see ``dataprep.embed.settings``), shared by every embedding stage.
@@ -54,15 +58,17 @@ Where vectors come from is not a stage parameter: it is the run's encoder settin
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import ClassVar
 
 import numpy as np
+import pyarrow as pa
 
 from dataprep.dedup.kmeans import assign, kmeans_fit
 from dataprep.dedup.semantic import SemanticDedup
 from dataprep.embed.input import EmbeddingInput
 from dataprep.params import check_choice, check_number
 from dataprep.registry import register
-from dataprep.select.base import CoresetSelector, budget_rows
+from dataprep.select.base import ClassBalance, CoresetSelector, budget_rows, class_split
 from dataprep.select.graph import (
     coverage,
     facility_location_greedy,
@@ -74,27 +80,62 @@ from dataprep.select.graph import (
 )
 
 
-class _EmbeddingCoreset(EmbeddingInput, CoresetSelector):
-    """Shared fit: collect rows and vectors (spilled to disk) and call ``_choose``."""
+class _EmbeddingCoreset(EmbeddingInput, ClassBalance, CoresetSelector):
+    """Shared fit: collect rows, vectors (spilled to disk) and labels, and call ``_choose``
+    over all rows or within each class."""
 
     seed: int
     block_rows: int
+    removes_duplicates: ClassVar[bool] = False  # d4: rejections also say semantic_duplicate
 
     def _check_common(self) -> None:
         self.check_budget()
         check_number(self.name, "block_rows", self.block_rows, low=1, integer=True)
         check_number(self.name, "seed", self.seed, low=0, integer=True)
+        self.check_class_balance()
 
-    def fit(self, states: Iterable[tuple[np.ndarray, np.ndarray]]) -> None:
-        rows, vectors, spill = self.collect_vectors(states)
+    def check_columns(self, columns: list[str]) -> None:
+        self.check_label_column(columns)
+        super().check_columns(columns)
+
+    def fit_state(self, batch: pa.RecordBatch) -> tuple:
+        return (*super().fit_state(batch), self.labels_of(batch))
+
+    def fit(self, states: Iterable[tuple]) -> None:
+        label_parts: list = []
+
+        def pairs():
+            for rows, vectors, labels in states:
+                label_parts.append(labels)
+                yield rows, vectors
+
+        rows, vectors, spill = self.collect_vectors(pairs())
+        k = budget_rows(self.budget, len(rows))
+        duplicate = np.zeros(len(rows), bool)
         if len(rows) == 0:
-            self._keep(rows, np.empty(0, np.int64))
-            return
-        self._choose(rows, vectors, budget_rows(self.budget, len(rows)))
+            chosen = np.empty(0, np.int64)
+        elif not self.class_balanced:
+            chosen, duplicate = self._choose(rows, vectors, k)
+        else:
+            labels = [value for part in label_parts for value in part]
+            parts = []
+            for members, share in class_split(labels, k):
+                picks, duplicate[members] = self._choose(
+                    rows[members], np.asarray(vectors[members]), share
+                )
+                parts.append(members[picks])
+            chosen = np.concatenate(parts) if parts else np.empty(0, np.int64)
+        if self.removes_duplicates:
+            reasons = ["not_in_coreset", "semantic_duplicate"]
+            self._keep(rows, chosen, duplicate.astype(np.int16), reasons)
+        else:
+            self._keep(rows, chosen)
         del vectors
         spill.remove()
 
-    def _choose(self, rows: np.ndarray, vectors: np.ndarray, k: int) -> None:
+    def _choose(self, rows: np.ndarray, vectors: np.ndarray, k: int):
+        """(positions of the k rows chosen, in selection order; a bool per row: removed as a
+        semantic duplicate)."""
         raise NotImplementedError
 
 
@@ -112,21 +153,24 @@ class KCenterGreedy(_EmbeddingCoreset):
         start: str = "random",
         block_rows: int = 1024,
         seed: int = 0,
+        class_balanced: bool = False,
+        label_column: str = "label",
     ) -> None:
         self.budget, self.start, self.block_rows = budget, start, block_rows
         self.seed = seed
+        self.class_balanced, self.label_column = class_balanced, label_column
 
     def check_params(self) -> None:
         self._check_common()
         check_choice(self.name, "start", self.start, ("random", "first"))
 
-    def _choose(self, rows: np.ndarray, vectors: np.ndarray, k: int) -> None:
+    def _choose(self, rows: np.ndarray, vectors: np.ndarray, k: int):
         first = (
             0
             if self.start == "first"
             else int(np.random.default_rng(self.seed).integers(len(rows)))
         )
-        self._keep(rows, kcenter_greedy(np.asarray(vectors), k, first))
+        return kcenter_greedy(np.asarray(vectors), k, first), np.zeros(len(rows), bool)
 
 
 @register
@@ -143,19 +187,22 @@ class FacilityLocation(_EmbeddingCoreset):
         knn: int = 20,
         block_rows: int = 1024,
         seed: int = 0,
+        class_balanced: bool = False,
+        label_column: str = "label",
     ) -> None:
         self.budget, self.knn, self.block_rows = budget, knn, block_rows
         self.seed = seed
+        self.class_balanced, self.label_column = class_balanced, label_column
 
     def check_params(self) -> None:
         self._check_common()
         check_number(self.name, "knn", self.knn, low=1, integer=True)
 
-    def _choose(self, rows: np.ndarray, vectors: np.ndarray, k: int) -> None:
+    def _choose(self, rows: np.ndarray, vectors: np.ndarray, k: int):
         indices, sims = knn_graph(np.asarray(vectors), self.knn, self.block_rows)
         chosen = facility_location_greedy(indices, sims, k)
         self.objective_ = coverage(indices, sims, chosen)
-        self._keep(rows, chosen)
+        return chosen, np.zeros(len(rows), bool)
 
 
 @register
@@ -173,19 +220,22 @@ class DensitySample(_EmbeddingCoreset):
         bandwidth: float | None = None,
         block_rows: int = 1024,
         seed: int = 0,
+        class_balanced: bool = False,
+        label_column: str = "label",
     ) -> None:
         self.budget, self.knn, self.bandwidth, self.block_rows = budget, knn, bandwidth, block_rows
         self.seed = seed
+        self.class_balanced, self.label_column = class_balanced, label_column
 
     def check_params(self) -> None:
         self._check_common()
         check_number(self.name, "knn", self.knn, low=1, integer=True)
         check_number(self.name, "bandwidth", self.bandwidth, low=0, low_open=True, allow_none=True)
 
-    def _choose(self, rows: np.ndarray, vectors: np.ndarray, k: int) -> None:
+    def _choose(self, rows: np.ndarray, vectors: np.ndarray, k: int):
         density = knn_density(np.asarray(vectors), self.knn, self.bandwidth, self.block_rows)
         self.density_ = density
-        self._keep(rows, weighted_sample(density, k, self.seed))
+        return weighted_sample(density, k, self.seed), np.zeros(len(rows), bool)
 
 
 @register
@@ -204,10 +254,13 @@ class Prototypes(_EmbeddingCoreset):
         keep: str = "hard",
         block_rows: int = 1024,
         seed: int = 0,
+        class_balanced: bool = False,
+        label_column: str = "label",
     ) -> None:
         self.budget, self.num_clusters, self.kmeans_sample = budget, num_clusters, kmeans_sample
         self.keep, self.block_rows = keep, block_rows
         self.seed = seed
+        self.class_balanced, self.label_column = class_balanced, label_column
 
     def check_params(self) -> None:
         self._check_common()
@@ -215,10 +268,10 @@ class Prototypes(_EmbeddingCoreset):
         check_number(self.name, "kmeans_sample", self.kmeans_sample, low=1, integer=True)
         check_choice(self.name, "keep", self.keep, ("hard", "easy"))
 
-    def _choose(self, rows: np.ndarray, vectors: np.ndarray, k: int) -> None:
+    def _choose(self, rows: np.ndarray, vectors: np.ndarray, k: int):
         centroids = kmeans_fit(vectors, self.num_clusters, self.kmeans_sample, self.seed)
         _, similarity = assign(vectors, centroids, chunk=self.block_rows)
-        self._keep(rows, hardness_order(1.0 - similarity, self.keep)[:k])
+        return hardness_order(1.0 - similarity, self.keep)[:k], np.zeros(len(rows), bool)
 
 
 @register
@@ -226,6 +279,7 @@ class D4(Prototypes):
     """SemDeDup, then prototypes on the survivors (Tirumala et al. 2023)."""
 
     name = "d4"
+    removes_duplicates = True
     version = 2  # 2: the encoder settings moved to the run's ``embedding:``
 
     def __init__(
@@ -239,11 +293,14 @@ class D4(Prototypes):
         max_cluster_size: int = 50_000,
         block_rows: int = 1024,
         seed: int = 0,
+        class_balanced: bool = False,
+        label_column: str = "label",
     ) -> None:
         self.budget, self.eps, self.num_clusters = budget, eps, num_clusters
         self.kmeans_sample, self.keep, self.max_cluster_size = kmeans_sample, keep, max_cluster_size
         self.block_rows = block_rows
         self.seed = seed
+        self.class_balanced, self.label_column = class_balanced, label_column
 
     def _dedup(self) -> SemanticDedup:
         return SemanticDedup(
@@ -262,7 +319,7 @@ class D4(Prototypes):
         dedup.name = self.name  # errors name this stage
         dedup.check_params()
 
-    def _choose(self, rows: np.ndarray, vectors: np.ndarray, k: int) -> None:
+    def _choose(self, rows: np.ndarray, vectors: np.ndarray, k: int):
         dedup = self._dedup()
         dedup.bind(self.context)
         dedup.fit([(rows, vectors)])
@@ -271,6 +328,5 @@ class D4(Prototypes):
         centroids = kmeans_fit(vectors[survivors], self.num_clusters, self.kmeans_sample, self.seed)
         _, similarity = assign(vectors, centroids, chunk=self.block_rows)
         chosen = hardness_order(1.0 - similarity, self.keep, first=~duplicate)[:k]
-        self._keep(
-            rows, chosen, duplicate.astype(np.int16), ["not_in_coreset", "semantic_duplicate"]
-        )
+        duplicate[chosen] = False  # refilled rows are kept
+        return chosen, duplicate

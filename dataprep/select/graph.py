@@ -115,3 +115,28 @@ def hardness_order(distance: np.ndarray, keep: str, first: np.ndarray | None = N
     key = -distance if keep == "hard" else distance
     primary = np.zeros(len(key), bool) if first is None else ~first
     return np.lexsort((np.arange(len(key)), key, primary))
+
+
+def neighbours_without_self(
+    vectors: np.ndarray, knn: int, block_rows: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(indices, similarities), each [n, min(knn, n - 1)]: every row's nearest *other* rows,
+    most similar first (ties: the earlier row). Among exact duplicates the row itself is the
+    one left out, as scikit-learn's ``kneighbors(X=None)`` does."""
+    n = len(vectors)
+    k = min(knn, n - 1)
+    if k < 1:
+        return np.empty((n, 0), np.int64), np.empty((n, 0), np.float32)
+    indices, sims = knn_graph(vectors, k + 1, block_rows)
+    own = indices == np.arange(n)[:, None]
+    missing = ~own.any(axis=1)  # k + 1 duplicates crowded the row out: drop the least similar
+    own[missing, np.argmin(sims[missing], axis=1)] = True
+    own[np.cumsum(own, axis=1) > 1] = False
+    indices, sims = indices[~own].reshape(n, k), sims[~own].reshape(n, k)
+    order = np.lexsort((indices, -sims), axis=1) if n else np.empty((0, k), np.int64)
+    return np.take_along_axis(indices, order, 1), np.take_along_axis(sims, order, 1)
+
+
+def euclidean(sims: np.ndarray) -> np.ndarray:
+    """Euclidean distance between normalized vectors from their cosine similarity."""
+    return np.sqrt(np.clip(2.0 - 2.0 * np.asarray(sims, np.float64), 0.0, 4.0))

@@ -81,7 +81,8 @@ def test_coreset_user_errors(runner, tmp_path):
     )
     assert _error(runner.invoke(bench, [*args, "--methods", "random,kmeans"])) == (
         "Error: Unknown coreset method 'kmeans'; the methods are random, stratified, "
-        "kcenter_greedy, facility_location, density, prototypes, d4, score_topk."
+        "kcenter_greedy, facility_location, density, prototypes, d4, typiclust, probcover, "
+        "ccs, d2_pruning, score_topk."
     )
     assert _error(runner.invoke(bench, [*args, "--fractions", "0.1,1.5"])) == (
         "Error: Every fraction must be in (0, 1]. Got 1.5 instead."

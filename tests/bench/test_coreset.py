@@ -129,6 +129,33 @@ def test_end_to_end_writes_results_report_and_png(tmp_path):
     assert (out / "coreset.png").read_bytes().startswith(PNG_MAGIC)
 
 
+def test_difficulty_methods_read_the_probe_margin_or_the_score_column(tmp_path):
+    corpus = _toy_corpus(tmp_path / "toy.jsonl")
+    new = ["typiclust", "probcover", "ccs", "d2_pruning"]
+    kwargs = dict(fractions=[0.1, 0.5], seeds=1, encoder=AxisEncoder(), log=lambda *_: None)
+    results = run_coreset_bench(str(corpus), tmp_path / "a", methods=new, **kwargs)
+    assert results["difficulty"].startswith("probe margin")
+    assert [r["budget"] for r in results["runs"]] == [3, 16] * 4
+    assert all(r["classes_seen"] >= 1 for r in results["runs"])
+    results = run_coreset_bench(
+        str(corpus), tmp_path / "b", methods=["ccs"], score_column="id", **kwargs
+    )
+    assert results["difficulty"] == "id"
+    assert results["runs"][0]["method"] == "ccs"
+
+
+def test_score_methods_take_the_hard_end_given(tmp_path):
+    # scores 0..59 with prune_hard 0.1 (the default): 'high' prunes 54..59, 'low' prunes 0..5
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(60, 4)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    labels, scores = np.zeros(60, int), np.arange(60.0)
+    high = select("ccs", vectors, labels, 54, 0, tmp_path, scores, hard="high")
+    low = select("ccs", vectors, labels, 54, 0, tmp_path, scores, hard="low")
+    assert sorted(high.tolist()) == list(range(54))
+    assert sorted(low.tolist()) == list(range(6, 60))
+
+
 def test_cli_help_and_one_line_errors(tmp_path):
     runner = CliRunner()
     assert runner.invoke(main, ["bench", "coreset", "--help"]).exit_code == 0
@@ -176,6 +203,23 @@ def test_cli_help_and_one_line_errors(tmp_path):
         ],
     )
     assert result.exit_code == 1 and "no field 'topic'" in result.output
+    result = runner.invoke(
+        main,
+        [
+            "bench",
+            "coreset",
+            "--train",
+            str(corpus),
+            "--model",
+            str(tmp_path),
+            "-o",
+            str(tmp_path / "o"),
+        ],
+    )
+    assert result.exit_code == 1 and "not a local sentence-transformers model" in result.output
+    help_text = runner.invoke(main, ["bench", "coreset", "--help"]).output
+    assert "--model" in help_text and "--cache-dir" in help_text
+    assert "0.005,0.01,0.02,0.05,0.1,0.2,0.5" in help_text
 
 
 @pytest.mark.slow
@@ -196,3 +240,29 @@ def test_real_ag_news_smoke(tmp_path):
     )
     assert results["full"]["embedding"] > 0.7  # MiniLM separates AG News topics well
     assert all(r["budget"] in (32, 160) for r in results["runs"])
+
+
+@pytest.mark.slow
+def test_real_ag_news_smoke_new_methods_and_embedding_cache(tmp_path):
+    """300 AG News docs, 1 seed: the new selectors run end to end with an explicit --model, and
+    a rerun reads every vector back from --cache-dir (same numbers)."""
+    from dataprep.embed.encoder import default_model_path
+    from tests.conftest import read_jsonl_gz
+
+    records = read_jsonl_gz(shared_file("ag_news", "ag_news_test.jsonl.gz"))[::25][:300]
+    small = tmp_path / "ag.jsonl"
+    small.write_text("".join(json.dumps(r) + "\n" for r in records))
+    kwargs = dict(
+        methods=["random", "typiclust", "probcover", "ccs", "d2_pruning"],
+        fractions=[0.02, 0.1],
+        seeds=1,
+        model=default_model_path(),
+        cache_dir=str(tmp_path / "cache"),
+        log=lambda *_: None,
+    )
+    first = run_coreset_bench(str(small), tmp_path / "a", **kwargs)
+    assert first["model"] == default_model_path()
+    assert [r["budget"] for r in first["runs"]] == [5, 24] * 5
+    assert any((tmp_path / "cache").rglob("part-*.arrow"))
+    again = run_coreset_bench(str(small), tmp_path / "b", **kwargs)
+    assert [r["accuracy"] for r in again["runs"]] == [r["accuracy"] for r in first["runs"]]

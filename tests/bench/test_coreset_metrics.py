@@ -53,3 +53,19 @@ def test_summary_means_stds_and_relative_numbers_by_hand():
     assert summary["d4"]["vs_random"]["embedding"] == pytest.approx(0.2)
     assert summary["d4"]["of_full"]["embedding"] == pytest.approx(0.9)
     assert summary["d4"]["of_full"]["tfidf"] == pytest.approx(0.9)
+
+
+def test_probe_margin_is_held_out_and_low_for_mislabelled_rows():
+    from dataprep.bench.coreset_metrics import probe_margin
+
+    rng = np.random.default_rng(0)
+    x = np.concatenate([rng.normal([3, 0], 0.3, (20, 2)), rng.normal([-3, 0], 0.3, (20, 2))])
+    y = np.array([0] * 20 + [1] * 20)
+    y[5] = 1  # a row of cluster 0 labelled 1: the held-out probe disagrees
+    margin = probe_margin(x, y, folds=2, seed=0)
+    assert margin.shape == (40,) and np.all(np.abs(margin) <= 1.0)
+    assert margin[5] < -0.5
+    assert np.all(np.delete(margin, 5) > 0.5)
+    assert probe_margin(x, y, folds=2, seed=0).tolist() == margin.tolist()
+    # one class seen in a fold's training rows: it gets probability 1
+    assert probe_margin(x[:3], np.array([0, 0, 0]), folds=2).tolist() == [1.0, 1.0, 1.0]

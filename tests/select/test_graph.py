@@ -52,3 +52,17 @@ def test_hardness_order():
     assert hardness_order(distance, "easy").tolist() == [0, 2, 1, 3]
     first = np.array([True, False, True, True])
     assert hardness_order(distance, "hard", first).tolist() == [3, 2, 0, 1]
+
+
+def test_neighbours_without_self_leaves_out_the_row_itself_and_sorts_nearest_first():
+    from dataprep.select.graph import euclidean, neighbours_without_self
+
+    # 0, 10, 30 degrees and an exact duplicate of row 0
+    vectors = unit_circle([0, 10, 30, 0])
+    indices, sims = neighbours_without_self(vectors, 2, block_rows=2)
+    assert indices[[0, 1, 3]].tolist() == [[3, 1], [0, 3], [0, 1]]
+    assert indices[2, 0] == 1 and indices[2, 1] in (0, 3)  # 0 and its duplicate tie
+    assert np.allclose(sims[2], np.cos(np.radians([20, 30])))
+    # Euclidean distance of unit vectors = 2 sin(angle / 2)
+    assert np.allclose(euclidean(sims[2]), 2 * np.sin(np.radians([10, 15])))
+    assert neighbours_without_self(vectors[:1], 3, 4)[0].shape == (1, 0)
