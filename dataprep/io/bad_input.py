@@ -127,10 +127,10 @@ def check_chunk(corpus, chunk: Chunk, index: int, row_in_file: int, seen: SeenId
     """The chunk in the corpus schema and its reject columns (reject mode); raises the
     InputError of the first bad record (fail mode)."""
     source = corpus.sources[index]
-    if index in corpus._drift:
+    if index in corpus.drifted_files:
         batch, problems = _drifted(corpus, chunk, index, row_in_file)
     else:
-        batch = corpus._conform(chunk.batch, source)
+        batch = corpus.conform(chunk.batch, source)
         problems = [
             Problem(bad.position, bad.kind, f"line {bad.line}", bad.message) for bad in chunk.bad
         ]
@@ -213,7 +213,7 @@ def _drifted(corpus, chunk: Chunk, index: int, row_in_file: int):
         except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
             ids_array = pa.nulls(len(ids), corpus.schema.field(position).type)
         batch = batch.set_column(position, corpus.schema.field(position), ids_array)
-    reason = corpus._drift[index]
+    reason = corpus.drifted_files[index]
     problems = [
         Problem(i, "schema_drift", _where(corpus, chunk, index, row_in_file, i), reason)
         for i in range(len(records))

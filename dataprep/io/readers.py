@@ -167,7 +167,9 @@ class Corpus:
     input has none) and the internal ``_dp_row`` column (global row number in input order). With
     ``on_error="reject"`` it also has dp_reject_stage, dp_reject_reason and dp_input_error, set
     for bad records (see dataprep.io.bad_input). ``columns`` (None: all) are the input columns
-    kept, the others dropped as the files are read (see dataprep.io.columns).
+    kept, the others dropped as the files are read (see dataprep.io.columns). ``drifted_files``
+    maps the index of each file whose columns differ from the corpus's to the reason (reject
+    mode: its rows are rejected as schema_drift).
     """
 
     sources: list[Source]
@@ -182,7 +184,7 @@ class Corpus:
     columns: tuple[str, ...] | None = None
     warnings: list[str] = field(default_factory=list)
     _file_schemas: list[pa.Schema] = field(default_factory=list, repr=False)
-    _drift: dict[int, str] = field(default_factory=dict, repr=False)
+    drifted_files: dict[int, str] = field(default_factory=dict, repr=False)
 
     @property
     def output_schema(self) -> pa.Schema:
@@ -260,7 +262,8 @@ class Corpus:
                 row_in_file += piece.num_rows
                 first_row += piece.num_rows
 
-    def _conform(self, batch: pa.RecordBatch, source: Source) -> pa.RecordBatch:
+    def conform(self, batch: pa.RecordBatch, source: Source) -> pa.RecordBatch:
+        """``batch`` of file ``source`` cast to the corpus schema (InputError when it cannot)."""
         if batch.schema.equals(self.schema):
             return batch
         try:
@@ -391,5 +394,5 @@ def open_corpus(
         columns=columns,
         warnings=skipped,
         _file_schemas=file_schemas,
-        _drift=drift,
+        drifted_files=drift,
     )
