@@ -33,18 +33,21 @@ __all__ = ["Pipeline", "RunResult"]
 logger = logging.getLogger("dataprep")
 
 
-# A stage that rejects at least this share of at least MIN_ROWS_TO_WARN rows is warned about.
-ALMOST_ALL = 0.99
+# A stage that rejects more than this share of at least MIN_ROWS_TO_WARN rows is warned about.
+MOST = 0.9
 MIN_ROWS_TO_WARN = 100
 
 
-def _rejects_almost_all(stats) -> str | None:
-    """The warning for a stage that rejected almost every row it saw, else None."""
-    if stats.rows_in < MIN_ROWS_TO_WARN or stats.rows_rejected < ALMOST_ALL * stats.rows_in:
+def _rejects_most(stats) -> str | None:
+    """The warning (stderr and stats.json) for a stage that rejected more than 90% of the rows
+    it saw, naming its most frequent reason (ties: the first by name), else None."""
+    if stats.rows_in < MIN_ROWS_TO_WARN or stats.rows_rejected <= MOST * stats.rows_in:
         return None
+    reason, count = min(stats.reasons.items(), key=lambda item: (-item[1], item[0]))
     return (
         f"{stats.name} rejected {stats.rows_rejected:,} of the {stats.rows_in:,} rows it saw "
-        f"({stats.rows_rejected / stats.rows_in:.1%}); check that its parameters suit this data"
+        f"({stats.rows_rejected / stats.rows_in:.1%}); top reason {reason} ({count:,} rows); "
+        "check that its parameters suit this data"
     )
 
 
@@ -198,7 +201,9 @@ class Pipeline:
             stats["input"] = {**input_stats.to_dict(), "warnings": corpus.warnings}
         if corpus.warnings:  # files or folders of the input not read, empty files skipped
             stats["input_warnings"] = corpus.warnings
-        warnings = [_rejects_almost_all(s) for s in stage_stats if _rejects_almost_all(s)]
+        # A coreset selector (a 'budget' parameter) rejects most rows when asked to.
+        asked = {stage.name for stage in self.stages if "budget" in stage.get_params()}
+        warnings = [w for s in stage_stats if s.name not in asked and (w := _rejects_most(s))]
         for message in warnings:
             logger.warning("warning: %s", message)
         if warnings:

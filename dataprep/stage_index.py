@@ -18,6 +18,7 @@ SOURCES = {
     "dataprep.quality.fineweb": "c72f5317b560fe6f",
     "dataprep.quality.gopher": "da945a1e3e19cdd1",
     "dataprep.quality.gopher_repetition": "477c189ff674d2ad",
+    "dataprep.quality.language": "57edb2ecdbf557d8",
     "dataprep.quality.simple": "1bbf6842297aebf1",
     "dataprep.quality.text_stats": "d7d9ee18dfa494db",
     "dataprep.score": "a6cd6f77432615fc",
@@ -231,6 +232,20 @@ STAGES = {
             "seed=0",
             "class_balanced=False",
             "label_column='label'",
+        ),
+    ),
+    "language": (
+        "scorer",
+        "dataprep.quality.language.LanguageScorer",
+        ("max_chars=None",),
+    ),
+    "language_filter": (
+        "filter",
+        "dataprep.quality.language.LanguageFilter",
+        (
+            "languages=['en']",
+            "threshold=0.65",
+            "max_chars=None",
         ),
     ),
     "length": (

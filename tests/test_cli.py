@@ -124,10 +124,55 @@ def test_a_stage_that_rejects_almost_every_row_is_warned_about(tmp_path):
         main, ["filter", str(data), "-o", str(tmp_path / "o"), "-c", str(recipe)]
     )
     assert result.exit_code == 0, result.output
-    message = "length_filter rejected 150 of the 150 rows it saw (100.0%)"
-    assert message in result.output
+    message = (
+        "length_filter rejected 150 of the 150 rows it saw (100.0%); top reason "
+        "length_below_min_words (150 rows); check that its parameters suit this data"
+    )
+    assert f"warning: {message}" in result.output
     stats = json.loads((tmp_path / "o" / "stats.json").read_text())
-    assert stats["warnings"] == [message + "; check that its parameters suit this data"]
+    assert stats["warnings"] == [message]
+
+
+@pytest.mark.parametrize(("short", "long", "warned"), [(60, 31, True), (60, 30, False)])
+def test_the_warning_starts_above_90_percent_and_names_the_top_reason(
+    tmp_path, short, long, warned
+):
+    """91 of 100 rejected is warned about (top reason: the 60 short rows); 90 of 100 is not."""
+    docs = ["one"] * short + ["a b c d e f g h"] * long + ["a b c"] * (100 - short - long)
+    data = tmp_path / "in.jsonl"
+    data.write_text("".join(json.dumps({"text": t}) + "\n" for t in docs))
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("stages:\n  - length_filter:\n      min_words: 2\n      max_words: 5\n")
+    result = CliRunner().invoke(
+        main, ["filter", str(data), "-o", str(tmp_path / "o"), "-c", str(recipe)]
+    )
+    assert result.exit_code == 0, result.output
+    stats = json.loads((tmp_path / "o" / "stats.json").read_text())
+    if warned:
+        message = (
+            "length_filter rejected 91 of the 100 rows it saw (91.0%); top reason "
+            "length_below_min_words (60 rows); check that its parameters suit this data"
+        )
+        assert stats["warnings"] == [message]
+        assert f"warning: {message}" in result.output
+    else:
+        assert "warnings" not in stats
+        assert "warning:" not in result.output
+
+
+def test_a_coreset_selector_keeping_its_budget_is_not_warned_about(tmp_path):
+    """random at budget 5 rejects 195 of 200 rows because it was asked to; a filter would warn."""
+    data = tmp_path / "in.jsonl"
+    data.write_text("".join(json.dumps({"text": f"row {i} of text"}) + "\n" for i in range(200)))
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("stages:\n  - random:\n      budget: 5\n")
+    result = CliRunner().invoke(
+        main, ["filter", str(data), "-o", str(tmp_path / "o"), "-c", str(recipe)]
+    )
+    assert result.exit_code == 0, result.output
+    stats = json.loads((tmp_path / "o" / "stats.json").read_text())
+    assert (stats["rows_kept"], "warnings" in stats) == (5, False)
+    assert "warning:" not in result.output
 
 
 def test_resume_with_nothing_to_resume_says_so(tmp_path):

@@ -196,3 +196,25 @@ def test_the_distill_static_time_is_a_measured_one_with_its_conditions():
     sentence = text.split("`dataprep distill-static -o static/`", 1)[1].split(". ", 1)[0]
     assert "about 20 s" not in sentence
     assert "OMP_NUM_THREADS=2" in sentence and "2-core" in sentence, sentence
+
+
+def test_language_numbers_in_the_readmes_come_from_the_committed_json():
+    results = json.loads((REPO / "benchmarks/results/language.json").read_text())
+    fasttext = results["candidates"]["fasttext_lid176_lite"]
+    text = " ".join((REPO / "README.md").read_text().split())
+    assert (
+        f"it named {fasttext['accuracy']:.2%} of the {results['docs']:,} documents right, kept "
+        f"{fasttext['english_kept']:.2%} of English and rejected "
+        f"{fasttext['non_english_rejected']:.2%} of the rest at {results['threshold']}, at "
+        f"{fasttext['speed']['median']:,.0f} docs/s on one core"
+    ) in text
+    bench = (REPO / "benchmarks" / "README.md").read_text()
+    for name, result in results["candidates"].items():
+        if "error" in result:
+            continue
+        row = (
+            f"| {name} | {result['accuracy']:.2%} | {result['english_kept']:.2%} | "
+            f"{result['non_english_rejected']:.2%} | {result['non_english_named_right']:.2%} | "
+            f"{result['speed']['median']:,.0f} ({result['speed']['spread']:,.0f}) |"
+        )
+        assert row in bench, f"benchmarks/README.md lacks the committed row {row!r}"
