@@ -8,7 +8,7 @@ SOURCES = {
     "dataprep.dedup.lsh": "4e11fb9ff14490d2",
     "dataprep.dedup.lsh_runs": "23a6c86c71e185bf",
     "dataprep.dedup.minhash": "c07631b806ccb766",
-    "dataprep.dedup.minhash_kernels": "f3e45d9190227d7e",
+    "dataprep.dedup.minhash_kernels": "b5bde74ab76cbffd",
     "dataprep.dedup.minhash_shuffle": "d49ac4613384dc92",
     "dataprep.dedup.semantic": "eefdce374509b375",
     "dataprep.dedup.semantic_shuffle": "f9e387061fd44255",

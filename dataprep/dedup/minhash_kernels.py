@@ -105,10 +105,16 @@ def _char_hashes(data, start, end, out, table):
     return count
 
 
+@nb.njit(cache=True)
+def _unspaced(data, start, end, table):
+    # A call, not inlined: keeps the hot shingle loop of _minhash as compact as before.
+    return is_unspaced(data, start, end, table)
+
+
 @nb.njit(inline="always")
 def _tokens(data, start, end, out, mode, table):
     """(token count, shingle size index: 0 words, 1 chars) of one document."""
-    if mode == _CHARS or (mode == _AUTO and is_unspaced(data, start, end, table)):
+    if mode == _CHARS or (mode == _AUTO and _unspaced(data, start, end, table)):
         return _char_hashes(data, start, end, out, table), 1
     return _token_hashes(data, start, end, out), 0
 
