@@ -375,7 +375,7 @@ def test_text_written_without_spaces_counts_word_units_and_skips_word_rules():
     assert reason(stage, " ".join("abcdefghij" * 5)) == "gopher_below_avg_word_length"
 
 
-def test_default_recipe_rules_keep_most_real_japanese_and_chinese_descriptions():
+def test_gopher_quality_keeps_most_real_japanese_and_chinese_descriptions():
     from cjk_corpus import cjk_documents
 
     for lang in ("ja", "zh"):
