@@ -59,3 +59,15 @@ def run_stage(
 def reasons_of(batch: pa.RecordBatch) -> list[str | None]:
     """The rejection reason of every row (None for kept rows)."""
     return batch.column(REJECT_REASON).to_pylist()
+
+
+def same_column(left: pa.ChunkedArray | pa.Array, right: pa.ChunkedArray | pa.Array) -> bool:
+    """Whether two columns are equal, value by value, a NaN equal to a NaN (Arrow's ``equals``
+    finds NaN unequal to itself; scores of some rows are NaN by design)."""
+    if not left.type.equals(right.type) or len(left) != len(right):
+        return False
+    if not pa.types.is_floating(left.type):
+        return left.equals(right)
+    nulls = [c.is_null().to_numpy(zero_copy_only=False) for c in (left, right)]
+    values = [c.to_numpy(zero_copy_only=False) for c in (left, right)]
+    return np.array_equal(*nulls) and np.array_equal(*values, equal_nan=True)

@@ -6,7 +6,7 @@ import pytest
 
 from dataprep.errors import ConfigError
 from dataprep.stage import REJECT_REASON, REJECT_STAGE, ROW_COLUMN, Filter, Scorer, Selector
-from dataprep.testing import make_batch, reasons_of, run_stage
+from dataprep.testing import make_batch, reasons_of, run_stage, same_column
 
 # --- make_batch ---
 
@@ -201,3 +201,13 @@ def test_run_stage_checks_params_before_fitting():
     with pytest.raises(ConfigError, match="bad parameter"):
         run_stage(stage, records(3))
     assert stage.pieces == []
+
+
+def test_same_column_takes_nan_as_equal_and_nothing_else():
+    a = pa.chunked_array([[1.0, float("nan")], [None, 2.0]])
+    assert same_column(a, pa.chunked_array([[1.0, float("nan"), None, 2.0]]))
+    assert not a.equals(a)  # why it exists
+    assert not same_column(a, pa.chunked_array([[1.0, float("nan"), 0.0, 2.0]]))
+    assert not same_column(a, pa.chunked_array([[1.0, 3.0, None, 2.0]]))
+    assert not same_column(pa.array([1.0]), pa.array([1], pa.int64()))
+    assert same_column(pa.array(["x", None]), pa.array(["x", None]))

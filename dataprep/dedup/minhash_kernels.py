@@ -1,9 +1,19 @@
 """Native (numba) kernels for MinHash: tokenize, shingle, hash and take minima over a whole
 batch at once, straight from the Arrow string buffers (no Python object per document).
 
-Tokens are maximal runs of non-whitespace bytes (ASCII whitespace: space, \\t, \\n, \\v, \\f,
-\\r). A shingle is ``ngram`` consecutive tokens; a document with fewer tokens than ``ngram``
-has one shingle made of all its tokens; a document with no token has no shingle. Shingles are
+Tokenizers (``TOKENIZERS``; one per call, or per document with ``auto``):
+
+- ``words``: tokens are maximal runs of non-whitespace bytes (ASCII whitespace: space, \\t,
+  \\n, \\v, \\f, \\r) and a shingle is ``ngram`` consecutive tokens.
+- ``chars``: tokens are the text's code points after every run of whitespace
+  (``str.isspace()``) becomes one space and leading and trailing whitespace is dropped; a
+  shingle is ``ngram_chars`` consecutive code points.
+- ``auto``: ``chars`` for documents that are unspaced (dataprep.scripts: at least 30% of their
+  letters in Han, Kana, Thai, Lao, Khmer, Myanmar, Tibetan...), ``words`` for the others, whose
+  shingles are exactly those of ``words``.
+
+A document with fewer tokens than the shingle size has one shingle made of all its tokens; a
+document with no token has no shingle. Shingles are
 hashed to 32 bits; permutation ``p`` maps a shingle hash ``x`` to ``fmix32(x ^ seed[p])``
 (MurmurHash3's finalizer, a bijection on 32-bit values), and the signature keeps the minimum
 per permutation. ``shingle_hashes`` is the exact reference used for Jaccard verification.
@@ -16,9 +26,14 @@ import numpy as np
 import pyarrow as pa
 
 from dataprep.hashing import COMBINE, FNV_OFFSET, FNV_PRIME, fmix64
+from dataprep.scripts import SPACE, char_class, decode_utf8, is_unspaced, script_table
 from dataprep.strings import string_buffers
 
 EMPTY = np.uint32(0xFFFFFFFF)
+TOKENIZERS = ("words", "chars", "auto")
+_WORDS, _CHARS, _AUTO = 0, 1, 2
+# Added to a code point before hashing, so a one-character token never hashes like a word.
+_CHAR_SALT = np.uint64(0x5C4A2C0DE0000000)
 
 
 @nb.njit(inline="always")
@@ -62,6 +77,48 @@ def _token_hashes(data, start, end, out):
     return count
 
 
+@nb.njit(cache=True)
+def _char_hashes(data, start, end, out, table):
+    """Hash each code point of data[start:end], whitespace runs collapsed to one space and
+    both ends trimmed, into out; returns the count."""
+    count = 0
+    pending_space = False
+    i = start
+    while i < end:
+        b = data[i]
+        if b < 0x80:
+            code, width = np.int64(b), 1
+            space = b == 32 or (9 <= b <= 13) or (28 <= b <= 31)
+        else:
+            code, width = decode_utf8(data, i)
+            space = char_class(table, code) == SPACE
+        i += width
+        if space:
+            pending_space = count > 0
+            continue
+        if pending_space:
+            out[count] = fmix64(np.uint64(32) + _CHAR_SALT)
+            count += 1
+            pending_space = False
+        out[count] = fmix64(np.uint64(code) + _CHAR_SALT)
+        count += 1
+    return count
+
+
+@nb.njit(cache=True)
+def _unspaced(data, start, end, table):
+    # A call, not inlined: keeps the hot shingle loop of _minhash as compact as before.
+    return is_unspaced(data, start, end, table)
+
+
+@nb.njit(inline="always")
+def _tokens(data, start, end, out, mode, table):
+    """(token count, shingle size index: 0 words, 1 chars) of one document."""
+    if mode == _CHARS or (mode == _AUTO and _unspaced(data, start, end, table)):
+        return _char_hashes(data, start, end, out, table), 1
+    return _token_hashes(data, start, end, out), 0
+
+
 @nb.njit(inline="always")
 def _shingle_hash(tokens, first, length):
     h = np.uint64(length)
@@ -71,25 +128,28 @@ def _shingle_hash(tokens, first, length):
 
 
 @nb.njit(cache=True)
-def _minhash(data, offsets, ngram, seeds, out, keep_shingles):
-    """MinHash signature of every document into out[n, num_perm]. Returns (shingle values,
-    shingles per document); the values (each document's shingle hashes in text order, repeats
-    kept, back to back) are filled only when ``keep_shingles``."""
+def _minhash(data, offsets, sizes, seeds, out, keep_shingles, mode, table):
+    """MinHash signature of every document into out[n, num_perm]; ``sizes`` = (ngram,
+    ngram_chars), ``mode`` one of _WORDS, _CHARS, _AUTO. Returns (shingle values, shingles per
+    document); the values (each document's shingle hashes in text order, repeats kept, back to
+    back) are filled only when ``keep_shingles``."""
     n = len(offsets) - 1
     longest = 0
     for d in range(n):
         longest = max(longest, offsets[d + 1] - offsets[d])
-    tokens = np.empty(longest // 2 + 1, dtype=np.uint64)
-    shingles = np.empty(longest // 2 + 1, dtype=np.uint32)
+    # Words: at most one per 2 bytes; characters: at most one per byte.
+    capacity = longest // 2 + 1 if mode == _WORDS else longest + 1
+    tokens = np.empty(capacity, dtype=np.uint64)
+    shingles = np.empty(capacity, dtype=np.uint32)
     current = np.empty(len(seeds), dtype=np.uint32)
     lengths = np.zeros(n, dtype=np.int64)
     values = np.empty(max(16, (offsets[n] - offsets[0]) // 4) if keep_shingles else 0, np.uint32)
     filled = 0
     for d in range(n):
-        count = _token_hashes(data, offsets[d], offsets[d + 1], tokens)
+        count, kind = _tokens(data, offsets[d], offsets[d + 1], tokens, mode, table)
         current[:] = EMPTY
         if count > 0:
-            length = min(ngram, count)
+            length = min(sizes[kind], count)
             total = count - length + 1
             for s in range(total):
                 x = _shingle_hash(tokens, s, length)
@@ -118,12 +178,12 @@ def _band_hashes(signatures, bands, rows, out):
 
 
 @nb.njit(cache=True)
-def _shingle_set(data, start, end, ngram):
-    tokens = np.empty((end - start) // 2 + 1, dtype=np.uint64)
-    count = _token_hashes(data, start, end, tokens)
+def _shingle_set(data, start, end, sizes, mode, table):
+    tokens = np.empty(end - start + 1, dtype=np.uint64)
+    count, kind = _tokens(data, start, end, tokens, mode, table)
     if count == 0:
         return np.empty(0, dtype=np.uint32)
-    length = min(ngram, count)
+    length = min(sizes[kind], count)
     out = np.empty(count - length + 1, dtype=np.uint32)
     for s in range(count - length + 1):
         out[s] = _shingle_hash(tokens, s, length)
@@ -209,25 +269,50 @@ def permutation_seeds(num_perm: int, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).integers(0, 2**32, size=num_perm, dtype=np.uint32)
 
 
-def signatures(texts: pa.Array, ngram: int, seeds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _mode(tokenizer: str) -> int:
+    if tokenizer not in TOKENIZERS:
+        raise ValueError(f"tokenizer must be one of {TOKENIZERS}. Got {tokenizer!r} instead.")
+    return TOKENIZERS.index(tokenizer)
+
+
+def signatures(
+    texts: pa.Array,
+    ngram: int,
+    seeds: np.ndarray,
+    *,
+    tokenizer: str = "words",
+    ngram_chars: int = 5,
+) -> tuple[np.ndarray, np.ndarray]:
     """(uint32 signatures [n, num_perm], shingle count per document) for a string array.
 
+    ngram: words per shingle; ngram_chars: code points per shingle with the chars tokenizer
+    (default 5); tokenizer: 'words' (default), 'chars' or 'auto' (the module docstring).
     Lowercasing, if wanted, is done by the caller (``pyarrow.compute.utf8_lower``).
     """
     data, offsets = string_buffers(texts)
     out = np.empty((len(texts), len(seeds)), dtype=np.uint32)
-    _, counts = _minhash(data, offsets, ngram, seeds, out, False)
+    sizes = np.array([ngram, ngram_chars], np.int64)
+    _, counts = _minhash(data, offsets, sizes, seeds, out, False, _mode(tokenizer), script_table())
     return out, counts
 
 
 def signatures_and_shingles(
-    texts: pa.Array, ngram: int, seeds: np.ndarray
+    texts: pa.Array,
+    ngram: int,
+    seeds: np.ndarray,
+    *,
+    tokenizer: str = "words",
+    ngram_chars: int = 5,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(signatures, flat shingle hashes, shingles per document) in one tokenizing pass; document
-    i's shingles are values[sum(lengths[:i]) : sum(lengths[:i + 1])]."""
+    i's shingles are values[sum(lengths[:i]) : sum(lengths[:i + 1])]. Parameters as in
+    ``signatures``."""
     data, offsets = string_buffers(texts)
     out = np.empty((len(texts), len(seeds)), dtype=np.uint32)
-    values, lengths = _minhash(data, offsets, ngram, seeds, out, True)
+    sizes = np.array([ngram, ngram_chars], np.int64)
+    values, lengths = _minhash(
+        data, offsets, sizes, seeds, out, True, _mode(tokenizer), script_table()
+    )
     return out, values, lengths
 
 
@@ -238,10 +323,18 @@ def band_hashes(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     return out
 
 
-def shingle_hashes(texts: pa.Array, ngram: int) -> list[np.ndarray]:
-    """The sorted set of 32-bit shingle hashes of each document (for exact Jaccard)."""
+def shingle_hashes(
+    texts: pa.Array, ngram: int, *, tokenizer: str = "words", ngram_chars: int = 5
+) -> list[np.ndarray]:
+    """The sorted set of 32-bit shingle hashes of each document (for exact Jaccard); parameters
+    as in ``signatures``."""
     data, offsets = string_buffers(texts)
-    return [_shingle_set(data, offsets[i], offsets[i + 1], ngram) for i in range(len(texts))]
+    sizes = np.array([ngram, ngram_chars], np.int64)
+    mode, table = _mode(tokenizer), script_table()
+    return [
+        _shingle_set(data, offsets[i], offsets[i + 1], sizes, mode, table)
+        for i in range(len(texts))
+    ]
 
 
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:

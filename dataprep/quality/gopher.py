@@ -29,6 +29,18 @@ gopher_quality: rules in the order they are checked (the first failing rule name
 9. ``gopher_stop_words``: fewer than ``min_stop_words`` occurrences (default 2) of the words in
    ``stop_words`` (default the, be, to, of, and, that, have, with), compared case-insensitively.
 
+Documents written without spaces (Chinese, Japanese, Thai...: at least 30% of their letters in
+such scripts, the rule of ``dataprep.scripts``) have no whitespace words, so for them:
+
+- the word count of rules 1-2 and the denominator of rule 5 are *word units*
+  (``dataprep.scripts.word_units``): one per letter of an unspaced script plus one per
+  whitespace token without such a letter;
+- rules 3-4 (mean word length) and 9 (stop words: the defaults are English) are skipped.
+
+datatrove instead takes a ``language`` and splits words with that language's tokenizer (e.g.
+jieba for Chinese, which gives about 1.5 characters per word) and its stop words; dataprep needs
+no language label nor tokenizer, and counts a Chinese text of 50 characters as 50 word units.
+
 Differences from datatrove:
 
 - Tokens come from whitespace splitting, not NLTK: punctuation stays attached to tokens. Word
@@ -61,6 +73,7 @@ from dataprep.quality.text_stats import (
     ratio,
 )
 from dataprep.registry import register
+from dataprep.scripts import unspaced_mask, word_units
 from dataprep.stage import Filter
 from dataprep.strings import string_buffers
 
@@ -182,7 +195,7 @@ class GopherQualityFilter(Filter):
     """Gopher's document quality rules; see the module docstring for the rules and defaults."""
 
     name = "gopher_quality"
-    version = 1
+    version = 2
 
     def __init__(
         self,
@@ -258,9 +271,18 @@ class GopherQualityFilter(Filter):
         tokens, n_words, word_chars, hashes, ellipses, alpha, lines, bullet_lines = counts.T[:8]
         ellipsis_lines, stops = counts.T[8:]
         avg = ratio(word_chars, n_words)
+        symbol_base = tokens
+        texts = batch.column(self.context.text_column)
+        unspaced = unspaced_mask(texts)
+        if unspaced.any():
+            # Word units for text without spaces; no word length, no (English) stop words.
+            n_words = np.where(unspaced, word_units(texts), n_words)
+            symbol_base = np.where(unspaced, n_words, tokens)
+            avg = np.where(unspaced, np.nan, avg)
+            stops = np.where(unspaced, np.iinfo(np.int64).max, stops)
         symbol = self.max_symbol_word_ratio
         if symbol is not None:
-            symbol = (ratio(hashes, tokens) > symbol) | (ratio(ellipses, tokens) > symbol)
+            symbol = (ratio(hashes, symbol_base) > symbol) | (ratio(ellipses, symbol_base) > symbol)
         bullet_ratio, ellipsis_ratio = ratio(bullet_lines, lines), ratio(ellipsis_lines, lines)
         rules = [
             ("gopher_short_doc", _below(n_words, self.min_doc_words)),

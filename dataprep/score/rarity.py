@@ -11,7 +11,10 @@ Words are the runs of Unicode word characters (regex ``\\w+``) of the lowercased
 bucket is ``xxh3_64(utf8(word)) mod num_buckets``. Distinct words that share a bucket share a
 count (the usual feature-hashing approximation); with the default 2**20 buckets a corpus of
 100,000 distinct words has about 5% of them sharing a bucket. A document without words scores
-NaN. Higher scores mean rarer words.
+NaN. Higher scores mean rarer words. A document written without spaces (``dataprep.scripts``:
+at least 30% of its letters in Han, Kana, Thai, Lao, Khmer, Myanmar or Tibetan) scores NaN too:
+its ``\\w+`` runs are whole phrases, almost all unseen, which would rank it as the rarest text.
+Its tokens still count in the model learned from the corpus (a few long, rare ones).
 
 Parameters:
     num_buckets: the number of hashed buckets V, an int in [1, 2**28] (default 2**20 = 1,048,576).
@@ -38,6 +41,7 @@ import xxhash
 from dataprep.errors import ConfigError, DataprepError
 from dataprep.params import check_number, check_string
 from dataprep.registry import register
+from dataprep.scripts import unspaced_mask
 from dataprep.stage import Scorer, text_values
 
 WORD_RE = re.compile(r"\w+")
@@ -78,7 +82,7 @@ class WordRarityScorer(Scorer):
     """Mean negative log add-one unigram probability of a document's words (module docstring)."""
 
     name = "word_rarity"
-    version = 1
+    version = 2
     needs_fit = True
 
     def __init__(
@@ -138,8 +142,11 @@ class WordRarityScorer(Scorer):
         if not hasattr(self, "surprisal_"):
             raise RuntimeError(f"{self.name} must be fitted before score")
         texts = text_values(batch, self.context.text_column)
+        unspaced = unspaced_mask(batch.column(self.context.text_column))
         out = np.full(len(texts), np.nan)
         for i, text in enumerate(texts):
+            if unspaced[i]:
+                continue
             buckets = word_buckets(text, self.num_buckets)
             if len(buckets):
                 out[i] = math.fsum(self.surprisal_[buckets].tolist()) / len(buckets)

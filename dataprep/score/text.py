@@ -2,7 +2,11 @@
 
 ``length`` (LengthScorer)
     The number of whitespace-separated words (``unit="words"``, default) or of Unicode
-    characters (``unit="chars"``). A null or empty text scores 0.
+    characters (``unit="chars"``). A null or empty text scores 0. With ``words``, a document
+    written without spaces (Chinese, Japanese, Thai...; the rule of ``dataprep.scripts``: at
+    least 30% of its letters in such scripts) scores its word units instead: one per letter of
+    those scripts plus one per whitespace token without such a letter (``東京は日本の首都です。``
+    scores 10, not 1).
 
 ``readability`` (ReadabilityScorer)
     Flesch reading ease (Flesch 1948, "A new readability yardstick", J. Applied Psychology 32):
@@ -14,6 +18,9 @@
       end of the text, or at a blank line (so headings count). Segments without a word are not
       sentences; a text with words but no terminator is one sentence. Abbreviations such as
       "Mr." end a sentence too (no abbreviation list).
+    - A document written without spaces (``dataprep.scripts``: at least 30% of its letters in
+      Han, Kana, Thai, Lao, Khmer, Myanmar or Tibetan) scores NaN: it has no whitespace words
+      and the formula is English's.
     - Syllables (English heuristic, see ``count_syllables``): the number of groups of
       consecutive vowels ``a e i o u y``; minus one for a silent final ``e`` (``make`` = 1), but
       not for a consonant + ``le`` ending (``table`` = 2) nor when the ``e`` is the only vowel
@@ -37,6 +44,7 @@ import pyarrow.compute as pc
 
 from dataprep.params import check_choice, check_number
 from dataprep.registry import register
+from dataprep.scripts import unspaced_mask, word_units
 from dataprep.stage import Scorer, text_values
 
 WORD_RE = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
@@ -82,11 +90,12 @@ def flesch_reading_ease(text: str) -> float:
 class LengthScorer(Scorer):
     """Document length.
 
-    unit: "words" (whitespace-separated tokens, default) or "chars" (Unicode characters).
+    unit: "words" (whitespace-separated tokens, default; word units for documents written
+        without spaces, see the module docstring) or "chars" (Unicode characters).
     """
 
     name = "length"
-    version = 1
+    version = 2
 
     def __init__(self, *, unit: str = "words") -> None:
         self.unit = unit
@@ -96,27 +105,35 @@ class LengthScorer(Scorer):
 
     def score(self, batch: pa.RecordBatch) -> np.ndarray:
         texts = pc.fill_null(batch.column(self.context.text_column), "")
-        if self.unit == "words":
-            counts = pc.count_substring_regex(texts, r"\S+")
-        else:
-            counts = pc.utf8_length(texts)
-        return counts.to_numpy(zero_copy_only=False).astype(np.float64)
+        if self.unit == "chars":
+            return pc.utf8_length(texts).to_numpy(zero_copy_only=False).astype(np.float64)
+        counts = pc.count_substring_regex(texts, r"\S+").to_numpy(zero_copy_only=False)
+        unspaced = unspaced_mask(texts)
+        if unspaced.any():
+            counts = np.where(unspaced, word_units(texts), counts)
+        return counts.astype(np.float64)
 
 
 @register
 class ReadabilityScorer(Scorer):
     """Flesch reading ease (see the module docstring for words, sentences and syllables).
-    No parameters; NaN for a text without words."""
+    No parameters; NaN for a text without words and for one written without spaces."""
 
     name = "readability"
-    version = 1
+    version = 2
 
     def __init__(self) -> None:
         pass
 
     def score(self, batch: pa.RecordBatch) -> np.ndarray:
+        column = batch.column(self.context.text_column)
+        unspaced = unspaced_mask(column)
         texts = text_values(batch, self.context.text_column)
-        return np.array([flesch_reading_ease(t) for t in texts], dtype=np.float64)
+        scores = [
+            flesch_reading_ease(t) if not skip else np.nan
+            for t, skip in zip(texts, unspaced, strict=True)
+        ]
+        return np.array(scores, dtype=np.float64)
 
 
 @register

@@ -166,3 +166,24 @@ def test_exact_dedup_matches_copies_that_differ_only_under_nfkc():
     texts = ["the \ufb01rst item\u2026", "The first item...", "the first item"]
     result = run_stage(ExactDedup(), [{"text": text} for text in texts])
     assert reasons_of(result) == [None, "exact_duplicate", None]
+
+
+def test_japanese_and_chinese_copies_normalize_like_spaced_text():
+    """No step of the normalization is word-based: CJK copies that differ only in full-width
+    forms, ideographic spaces (NFKC maps U+3000 to a space) or line breaks are duplicates, and
+    a one-character change is not."""
+    ja = "東京は日本の首都です。ＡＰＩ　と\u3000Ｄｅｂｉａｎ\n\nパッケージ"
+    texts = [
+        ja,
+        "東京は日本の首都です。API と Debian パッケージ",  # NFKC + lowercase + whitespace
+        "東京は日本の首都です。api と debian\tパッケージ  ",
+        "東京は日本の首都でした。API と Debian パッケージ",  # one character differs
+        "北京是中国的首都，也是文化中心。",
+        "北京是中国的首都,也是文化中心.",  # NFKC: the full-width comma becomes ','
+    ]
+    out = run_stage(ExactDedup(), [{"text": t} for t in texts])
+    assert reasons_of(out) == [None, "exact_duplicate", "exact_duplicate", None, None, None]
+    # CJK punctuation is Unicode P*: stripping it makes the last two equal.
+    out = run_stage(ExactDedup(strip_punctuation=True), [{"text": t} for t in texts])
+    assert reasons_of(out)[4:] == [None, "exact_duplicate"]
+    assert out.column("dp_dup_cluster").to_pylist()[4:] == [4, 4]

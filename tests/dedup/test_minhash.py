@@ -1,6 +1,10 @@
+import random
+
 import pytest
+from cjk_corpus import cjk_documents, edit_chars
 from conftest import read_jsonl_gz, shared_file, true_jaccard
 
+from dataprep.config import build_stages, builtin_recipe, load_recipe
 from dataprep.dedup.minhash import MinHashDedup
 from dataprep.errors import ConfigError
 from dataprep.testing import reasons_of, run_stage
@@ -40,6 +44,8 @@ def test_empty_documents_never_match():
         ({"bands": 4}, "needs both 'bands' and 'rows'"),
         ({"bands": 20, "rows": 20}, "bands * rows must be at most num_perm"),
         ({"verify": "maybe"}, "'verify' parameter of minhash_dedup must be one of"),
+        ({"tokenizer": "bytes"}, "'tokenizer' parameter of minhash_dedup must be one of"),
+        ({"ngram_chars": 0}, "'ngram_chars' parameter of minhash_dedup must be an int"),
     ],
 )
 def test_bad_parameters(params, message):
@@ -126,3 +132,48 @@ def test_pairs_are_verified_in_chunks_bounded_by_count_and_shingles(monkeypatch)
     assert [len(c) for c in minhash._pair_chunks(pairs, None, budget=7)] == [2, 2, 1]
     ends = np.array([4, 4, 9])  # rows of 4, 0 and 5 shingles
     assert minhash._set_sizes(ends, np.array([[0, 2], [1, 2]])).tolist() == [[4, 5], [0, 5]]
+
+
+def _char_trigram_jaccard(a: str, b: str) -> float:
+    a, b = (" ".join(t.lower().split()) for t in (a, b))
+    sa, sb = ({t[i : i + 3] for i in range(len(t) - 2)} for t in (a, b))
+    return len(sa & sb) / len(sa | sb)
+
+
+@pytest.mark.parametrize("lang", ["ja", "zh"])
+def test_shipped_recipe_finds_cjk_near_copies_with_two_percent_character_edits(lang):
+    """Real Japanese / Chinese documents (tests/cjk_corpus.py), each followed by a copy with 2%
+    of its characters edited: the shipped configs/filter/dedup.yaml (tokenizer auto) puts >= 95%
+    of the copies in their original's cluster, and >= 95% of the rows it removes are copies of
+    their kept row or truly near it (character-trigram Jaccard >= 0.7). With word shingles
+    (the tokenizer before: a whole line is one word) almost none is found."""
+    docs = cjk_documents(lang, 500, seed=1)
+    rng = random.Random(7)
+    alphabet = "".join(sorted(set("".join(docs))))
+    texts = [t for d in docs for t in (d, edit_chars(d, 0.02, rng, alphabet))]
+
+    def run(stages):
+        out = [{"text": t} for t in texts]
+        for stage in stages:
+            out = run_stage(stage, out)
+        return reasons_of(out), out.column("dp_dup_cluster").to_pylist()
+
+    recipe = load_recipe(builtin_recipe("filter/dedup.yaml"))["stages"]
+    reasons, cluster = run(build_stages(recipe))
+    found = sum(
+        cluster[i] is not None and cluster[i] == cluster[i + 1] for i in range(0, len(texts), 2)
+    )
+    removed = [i for i, r in enumerate(reasons) if r is not None]
+    true = sum(
+        cluster[i] // 2 == i // 2 or _char_trigram_jaccard(texts[i], texts[cluster[i]]) >= 0.7
+        for i in removed
+    )
+    assert found / len(docs) >= 0.95, (found, len(docs))
+    assert true / len(removed) >= 0.95, (true, len(removed))
+    recipe[1]["minhash_dedup"]["tokenizer"] = "words"
+    _, word_cluster = run(build_stages(recipe))
+    word_found = sum(
+        word_cluster[i] is not None and word_cluster[i] == word_cluster[i + 1]
+        for i in range(0, len(texts), 2)
+    )
+    assert word_found / len(docs) < 0.5

@@ -82,3 +82,60 @@ def test_distinct_sets_then_sorted_pair_jaccard_equal_pair_jaccard():
     assert expected.tolist() == [2 / 5, 0.0, 0.0, 1.0]
     assert sorted_pair_jaccard(sets, np.cumsum(sizes), pairs).tolist() == expected.tolist()
     assert sorted_pair_jaccard(sets, np.cumsum(sizes), np.empty((0, 2), np.int64)).shape == (0,)
+
+
+def _char_grams(text: str, n: int) -> set[str]:
+    """Plain-Python character shingles: whitespace runs as one space, ends trimmed."""
+    text = " ".join(text.split())
+    return {text[i : i + n] for i in range(max(1, len(text) - n + 1))} if text else set()
+
+
+def test_auto_equals_words_on_english_documents():
+    records = read_jsonl_gz(shared_file("web_samples", "web_samples.jsonl.gz"))
+    texts = pc.utf8_lower(pa.array([r["text"] for r in records] + ["", "  ", "naïve café — ok"]))
+    seeds = permutation_seeds(128, 42)
+    words = signatures_and_shingles(texts, 5, seeds)
+    auto = signatures_and_shingles(texts, 5, seeds, tokenizer="auto", ngram_chars=3)
+    for a, b in zip(words, auto, strict=True):
+        assert np.array_equal(a, b)
+    assert np.array_equal(signatures(texts, 5, seeds, tokenizer="auto")[0], words[0])
+
+
+def test_char_shingles_match_plain_python_character_ngrams():
+    texts = ["日本語の　テキスト\n\n です。", "  東京 ", "", " \u3000 ", "ab  cd"]
+    for n in (1, 3, 5):
+        sets = shingle_hashes(pa.array(texts), 5, tokenizer="chars", ngram_chars=n)
+        assert [len(s) for s in sets] == [len(_char_grams(t, n)) for t in texts]
+    # "日本語の テキスト です。" has 13 characters: 11 trigrams; "ab cd" has 3.
+    trigrams = shingle_hashes(pa.array(texts), 5, tokenizer="chars", ngram_chars=3)
+    assert [len(s) for s in trigrams] == [11, 1, 0, 0, 3]
+    seeds = permutation_seeds(32, 1)
+    _, counts = signatures(pa.array(texts), 5, seeds, tokenizer="chars", ngram_chars=3)
+    assert counts.tolist() == [11, 1, 0, 0, 3]
+
+
+def test_auto_picks_characters_per_document():
+    ja = "東京は日本の首都であり、世界でも有数の大都市です。"
+    en = "the quick brown fox jumps over the lazy dog"
+    texts = pa.array([ja, en, "สวัสดีครับ ยินดีต้อนรับ"])
+    seeds = permutation_seeds(64, 5)
+    auto, auto_counts = signatures(texts, 5, seeds, tokenizer="auto", ngram_chars=3)
+    chars, char_counts = signatures(texts, 5, seeds, tokenizer="chars", ngram_chars=3)
+    words, word_counts = signatures(texts, 5, seeds)
+    assert np.array_equal(auto[[0, 2]], chars[[0, 2]]) and np.array_equal(auto[1], words[1])
+    assert auto_counts.tolist() == [char_counts[0], word_counts[1], char_counts[2]]
+    assert word_counts[0] == 1  # one "word": every shingle of a copy with an edit differs
+
+
+def test_character_jaccard_of_an_edited_japanese_copy_is_estimated():
+    ja = "東京は日本の首都であり、世界でも有数の大都市です。多くの企業の本社が集まっています。"
+    copy = ja.replace("世界", "世間")
+    sets = shingle_hashes(pa.array([ja, copy]), 5, tokenizer="chars", ngram_chars=3)
+    exact = len(_char_grams(ja, 3) & _char_grams(copy, 3)) / len(
+        _char_grams(ja, 3) | _char_grams(copy, 3)
+    )
+    assert jaccard(sets[0], sets[1]) == exact
+    sigs, _ = signatures(
+        pa.array([ja, copy]), 5, permutation_seeds(256, 9), tokenizer="chars", ngram_chars=3
+    )
+    assert abs((sigs[0] == sigs[1]).mean() - exact) < 0.1

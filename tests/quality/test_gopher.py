@@ -353,3 +353,33 @@ def test_real_data_repetition_rejects_noisy_page_text_more_than_clean_article():
     noisy = sum(r is not None for r in reasons(stage, [r["text"] for r in rows]))
     clean = sum(r is not None for r in reasons(stage, [r["article_body"] for r in rows]))
     assert noisy > 4 * clean
+
+
+# 50 Han/kana letters and a full stop: no whitespace, no English stop word, one token.
+JA_50 = (
+    "東京は日本の首都であり世界でも有数の大都市です。"
+    "多くの企業の本社が集まり鉄道や地下鉄の路線が広がってる"
+)
+
+
+def test_text_written_without_spaces_counts_word_units_and_skips_word_rules():
+    assert len([c for c in JA_50 if c.isalpha()]) == 50
+    stage = GopherQualityFilter()
+    # Before: one 55-character "word", rejected as short (and for word length, stop words).
+    assert reasons(stage, [JA_50, JA_50[:-1], JA_50 + "#"]) == [None, "gopher_short_doc", None]
+    assert reason(GopherQualityFilter(max_doc_words=49), JA_50) == "gopher_long_doc"
+    # '#' per word unit: 6 in 50 units is above 0.1 (per whitespace token it was 6 in 1).
+    assert reason(stage, JA_50 + "#####") is None
+    assert reason(stage, JA_50 + "######") == "gopher_symbol_word_ratio"
+    # A spaced text keeps every rule: the same letters split into 1-letter words are too short.
+    assert reason(stage, " ".join("abcdefghij" * 5)) == "gopher_below_avg_word_length"
+
+
+def test_gopher_quality_keeps_most_real_japanese_and_chinese_descriptions():
+    from cjk_corpus import cjk_documents
+
+    for lang in ("ja", "zh"):
+        docs = cjk_documents(lang, 300, seed=2)
+        found = Counter(reasons(GopherQualityFilter(), docs))
+        assert found["gopher_short_doc"] < len(docs) / 4, (lang, found)
+        assert found[None] > len(docs) / 2, (lang, found)

@@ -110,3 +110,11 @@ def test_real_data_wikipedia_words_are_rarer_than_review_words_under_a_review_mo
     assert np.nanmedian(wiki_scores) > review_median + 0.5
     assert np.mean(np.array(wiki_scores) > review_median) > 0.9
     assert stage.total_ == stage.counts_.sum() > 100_000
+
+
+def test_text_written_without_spaces_scores_nan():
+    texts = ["the cat sat on the mat", "東京は日本の首都です。大きな町です。", "the dog", "ภาษาไทย"]
+    out = run_stage(WordRarityScorer(), [{"text": t} for t in texts])
+    values = out.column("dp_score_word_rarity").to_pylist()
+    assert math.isnan(values[1]) and math.isnan(values[3])
+    assert all(math.isfinite(values[i]) for i in (0, 2))

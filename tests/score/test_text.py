@@ -11,6 +11,7 @@ from dataprep.score.text import (
     ReadabilityScorer,
     count_syllables,
     flesch_counts,
+    flesch_reading_ease,
 )
 from dataprep.testing import run_stage
 
@@ -128,3 +129,20 @@ def test_real_data_readability_and_compression():
     assert wiki_ratio > 2.0 > 1.3 > sst2_ratio
     lengths = scores(LengthScorer(), wiki)
     assert sum(lengths) == sum(len(t.split()) for t in wiki)
+
+
+def test_length_counts_word_units_for_text_written_without_spaces():
+    texts = [
+        "東京は日本の首都です。",  # 10 Han/kana letters: 10 units, not 1 word
+        "北京是中国的首都 Beijing 2024",  # 8 letters + 2 tokens
+        "Tokyo 東京 is a big city",  # 2 of 17 letters unspaced: plain words
+    ]
+    assert scores(LengthScorer(), texts) == [10.0, 10.0, 6.0]
+    assert scores(LengthScorer(unit="chars"), texts) == [11.0, 21.0, 22.0]
+
+
+def test_readability_is_nan_for_text_written_without_spaces():
+    english = "The cat sat on the mat. It was happy."
+    out = scores(ReadabilityScorer(), ["東京は日本の首都です。大きな町です。", english, "สวัสดีครับ"])
+    assert math.isnan(out[0]) and math.isnan(out[2])
+    assert out[1] == flesch_reading_ease(english) and not math.isnan(out[1])
