@@ -18,6 +18,7 @@ _EXPORTS = {
     "OutputError": "dataprep.errors",
     "Filter": "dataprep.stage",
     "RunContext": "dataprep.stage",
+    "Modifier": "dataprep.stage",
     "Scorer": "dataprep.stage",
     "Selector": "dataprep.stage",
     "Stage": "dataprep.stage",

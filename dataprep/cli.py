@@ -70,6 +70,8 @@ def _summary(result: RunResult) -> str:
         reason = f"{top[0][0]} ({top[0][1]})" if top else "-"
         if stats.score and stats.score.get("count"):
             reason = f"median {stats.score['quantiles']['p50']:.4g}"
+        if stats.modified is not None:
+            reason = f"{stats.modified['lines_removed']:,} lines removed"
         rows.append(
             (
                 stats.name,

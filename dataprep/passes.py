@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from dataprep.arrow_numpy import from_numpy
 from dataprep.compile_notice import compile_seconds
@@ -21,6 +22,7 @@ from dataprep.stage import (
     REJECT_REASON,
     REJECT_STAGE,
     Filter,
+    Modifier,
     Stage,
     alive_mask,
     set_column,
@@ -75,12 +77,32 @@ def transform(plan: PassPlan, batch: pa.RecordBatch) -> tuple[pa.RecordBatch, li
     """The batch after every stage of ``plan``; seconds spent per stage (compiling kernels on
     first use left out)."""
     seconds = []
-    for stage, skip in zip(plan.stages, plan.skip, strict=True):
+    for i, (stage, skip) in enumerate(zip(plan.stages, plan.skip, strict=True)):
         start, compiled = time.perf_counter(), compile_seconds()
-        if not skip:
+        if isinstance(stage, Modifier) and i + 1 < len(plan.stages):
+            batch = _modify_as_reached(stage, batch, [s.name for s in plan.stages[i + 1 :]])
+        elif not skip:
             batch = stage.transform_batch(batch)
         seconds.append(time.perf_counter() - start - (compile_seconds() - compiled))
     return batch, seconds
+
+
+def _modify_as_reached(stage: Modifier, batch: pa.RecordBatch, later: list[str]):
+    """Apply a modifier to the rows alive when they reach it. The cached decisions of an earlier
+    pass may already hold rejections by the ``later`` stages: those rows are rewritten too, as in
+    a pass without cached decisions, so the output does not depend on the passes run."""
+    decided = batch.column(REJECT_STAGE), batch.column(REJECT_REASON)
+    hidden = pc.is_in(decided[0], value_set=pa.array(later, pa.string()))
+    if not pc.any(hidden).as_py():
+        return stage.transform_batch(batch)
+    for name, column in zip((REJECT_STAGE, REJECT_REASON), decided, strict=True):
+        batch = set_column(
+            batch, name, pc.if_else(hidden, pa.nulls(len(column), pa.string()), column)
+        )
+    batch = stage.transform_batch(batch)
+    for name, column in zip((REJECT_STAGE, REJECT_REASON), decided, strict=True):
+        batch = set_column(batch, name, column)
+    return batch
 
 
 def alive_rows(batch: pa.RecordBatch) -> pa.RecordBatch:

@@ -7,6 +7,9 @@ Kinds:
   processes) and returns compact per-row state; ``fit`` reduces those states on the driver and
   learns which rows to reject (``rejected_rows_``) plus any per-row columns.
 - ``Scorer``: adds a float64 ``dp_score_<name>`` column for every row.
+- ``Modifier``: rewrites the text of the rows still alive (e.g. C4's line cleaning) and records
+  per row what it removed (``dp_<name>_lines_removed``, ``dp_<name>_chars_removed``); it never
+  rejects a row: a page-level decision on the rewritten text is a later filter's.
 
 Rows already rejected by an earlier stage keep their first rejection; later filters and
 selectors only look at the rows still alive.
@@ -170,6 +173,59 @@ class Scorer(Stage):
     def transform_batch(self, batch: pa.RecordBatch) -> pa.RecordBatch:
         values = np.asarray(self.score(batch), dtype=np.float64)
         return set_column(batch, self.score_column, from_numpy(values))
+
+
+class Modifier(Stage):
+    """A stage that rewrites the text column of the rows still alive and never rejects a row.
+
+    Subclasses implement ``rewrite``. Rows rejected before the stage keep their text and get null
+    in both count columns (an alive row with a null text gets 0). Its stats entry adds
+    ``modified``: rows changed (rows that lost a line or a character), lines removed and
+    characters removed, summed over the corpus.
+    """
+
+    kind = "modifier"
+
+    @property
+    def lines_column(self) -> str:
+        return f"dp_{self.name}_lines_removed"
+
+    @property
+    def chars_column(self) -> str:
+        return f"dp_{self.name}_chars_removed"
+
+    def output_columns(self) -> dict[str, pa.DataType]:
+        return {self.lines_column: pa.int64(), self.chars_column: pa.int64()}
+
+    def rewrite(self, texts: list[str]) -> tuple[list[str], list[int]]:
+        """(new text, lines removed) of each text; ``len(old) - len(new)`` gives the characters
+        removed."""
+        raise NotImplementedError
+
+    def transform_batch(self, batch: pa.RecordBatch) -> pa.RecordBatch:
+        column = batch.column(self.context.text_column)
+        alive = alive_mask(batch)
+        positions = np.flatnonzero(alive & valid_mask(column))
+        old = column.take(from_numpy(positions)).to_pylist() if len(positions) else []
+        new, lines = self.rewrite(old) if old else ([], [])
+        lines_removed = np.zeros(batch.num_rows, np.int64)
+        chars_removed = np.zeros(batch.num_rows, np.int64)
+        lines_removed[positions] = lines
+        chars_removed[positions] = [len(a) - len(b) for a, b in zip(old, new, strict=True)]
+        changed = [i for i, (a, b) in enumerate(zip(old, new, strict=True)) if a != b]
+        if changed:
+            # only a changed column is replaced, so an untouched batch keeps its input buffers
+            values = column.to_pylist()
+            for i in changed:
+                values[positions[i]] = new[i]
+            batch = set_column(batch, self.context.text_column, pa.array(values, column.type))
+        mask = ~alive
+        for name, counts in (
+            (self.lines_column, lines_removed),
+            (self.chars_column, chars_removed),
+        ):
+            batch = set_column(batch, name, pa.array(counts, pa.int64(), mask=mask))
+        return batch
 
 
 class Selector(Stage):

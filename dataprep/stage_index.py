@@ -13,7 +13,7 @@ SOURCES = {
     "dataprep.dedup.semantic": "954470ed98026e0b",
     "dataprep.dedup.semantic_shuffle": "3127e75db5bb2bfd",
     "dataprep.quality": "5629c11dd89f1e49",
-    "dataprep.quality.c4": "85c58179889e1852",
+    "dataprep.quality.c4": "f23ffc640fa14543",
     "dataprep.quality.classifier": "5a7e5eefead81043",
     "dataprep.quality.fineweb": "c72f5317b560fe6f",
     "dataprep.quality.gopher": "864f05c5999ac3db",
@@ -44,17 +44,25 @@ SOURCES = {
 
 # Stage name -> (kind, class path, parameters as name=repr(default)).
 STAGES = {
+    "c4_line_cleaner": (
+        "modifier",
+        "dataprep.quality.c4.C4LineCleaner",
+        (
+            "max_word_length=1000",
+            "remove_citations=True",
+            "filter_no_terminal_punct=True",
+            "min_words_per_line=3",
+            "filter_lorem_ipsum=True",
+            "filter_javascript=True",
+            "filter_curly_bracket=True",
+            "filter_policy=True",
+        ),
+    ),
     "c4_quality": (
         "filter",
         "dataprep.quality.c4.C4QualityFilter",
         (
             "min_num_sentences=5",
-            "min_words_per_line=3",
-            "max_word_length=1000",
-            "remove_citations=True",
-            "filter_no_terminal_punct=True",
-            "filter_javascript=True",
-            "filter_policy=True",
             "filter_lorem_ipsum=True",
             "filter_curly_bracket=True",
             "bad_words_path=None",

@@ -9,13 +9,15 @@ import numpy as np
 import pyarrow as pa
 
 from dataprep.io.bad_input import INPUT_STAGE
-from dataprep.stage import REJECT_REASON, REJECT_STAGE, Scorer
+from dataprep.stage import REJECT_REASON, REJECT_STAGE, Modifier, Scorer
 
 
 @dataclass
 class StageStats:
     """rows_in: rows alive when they reached the stage; rows_rejected: rows it rejected;
-    reasons: rejections per reason; seconds: time spent in the stage (summed over workers)."""
+    reasons: rejections per reason; seconds: time spent in the stage (summed over workers);
+    score: a scorer's summary (else None); modified: a modifier's totals, ``rows_changed``,
+    ``lines_removed`` and ``chars_removed`` (else None)."""
 
     name: str
     rows_in: int = 0
@@ -23,6 +25,7 @@ class StageStats:
     reasons: Counter = field(default_factory=Counter)
     seconds: float = 0.0
     score: dict | None = None  # summary of a scorer's column over all rows
+    modified: Counter | None = None
 
     def __add__(self, other: StageStats) -> StageStats:
         if other.name != self.name:
@@ -34,6 +37,7 @@ class StageStats:
             self.reasons + other.reasons,
             self.seconds + other.seconds,
             self.score or other.score,
+            _add_counts(self.modified, other.modified),
         )
 
     def to_dict(self) -> dict:
@@ -44,6 +48,7 @@ class StageStats:
             "reasons": dict(sorted(self.reasons.items())),
             "seconds": round(self.seconds, 3),
             **({"score": self.score} if self.score is not None else {}),
+            **({"modified": dict(self.modified)} if self.modified is not None else {}),
         }
 
     @classmethod
@@ -55,7 +60,29 @@ class StageStats:
             Counter(data["reasons"]),
             data["seconds"],
             data.get("score"),
+            Counter(data["modified"]) if "modified" in data else None,
         )
+
+
+def _add_counts(first: Counter | None, second: Counter | None) -> Counter | None:
+    if first is None or second is None:
+        return first if second is None else second
+    # Counter's + drops zero counts; update keeps every key
+    total = Counter(first)
+    total.update(second)
+    return total
+
+
+def modified_counts(batch: pa.RecordBatch, stage: Modifier) -> Counter:
+    """A modifier's totals over one transformed batch (rows it did not see count nothing)."""
+    lines = batch.column(stage.lines_column).to_numpy(zero_copy_only=False)
+    chars = batch.column(stage.chars_column).to_numpy(zero_copy_only=False)
+    lines, chars = np.nan_to_num(lines), np.nan_to_num(chars)
+    return Counter(
+        rows_changed=int(((lines > 0) | (chars > 0)).sum()),
+        lines_removed=int(lines.sum()),
+        chars_removed=int(chars.sum()),
+    )
 
 
 def batch_stage_stats(batch: pa.RecordBatch, stage_names: list[str]) -> list[StageStats]:
@@ -159,6 +186,9 @@ class Totals:
             for i, s in enumerate(stages)
             if isinstance(s, Scorer)
         }
+        self.modifiers = {
+            i + self.offset: s for i, s in enumerate(stages) if isinstance(s, Modifier)
+        }
 
     def add(self, batch: pa.RecordBatch, task_seconds: list[float]) -> None:
         """Add one transformed batch and the seconds each stage spent on it."""
@@ -175,6 +205,8 @@ class Totals:
         if task_seconds is not None:
             for stage_stats, seconds in zip(stats[self.offset :], task_seconds, strict=True):
                 stage_stats.seconds = seconds
+        for i, stage in self.modifiers.items():
+            stats[i].modified = modified_counts(batch, stage)
         return stats
 
     def batch_scores(self, batch: pa.RecordBatch) -> dict[str, np.ndarray]:

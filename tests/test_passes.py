@@ -190,3 +190,19 @@ def test_a_fit_pass_by_ref_is_pass_task(tmp_path):
     assert np.array_equal(by_ref[0][1], direct[0][1])  # and their hashes
     assert by_ref[1][1].to_pylist() == direct[1][1].to_pylist()
     parsed_module.release()
+
+
+def test_modifier_rewrites_rows_that_cached_decisions_reject_later():
+    from dataprep.quality.c4 import C4LineCleaner, C4QualityFilter
+
+    texts = ["Menu\nOne two three.", "Menu\nFour five six."]
+    batch = batch_of_texts(texts)
+    stages = bound(C4LineCleaner(), C4QualityFilter(), ExactDedup())
+    # c4_quality's verdicts are cached (it is skipped): row 0 was rejected by it
+    cached = (pa.array(["c4_quality", None]), pa.array(["c4_too_few_sentences", None]))
+    plan = PassPlan.upto(stages, 2, covered=2)
+    assert plan.skip == [False, True]
+    out, _ = pass_task(plan, (batch, cached))
+    assert out.column("text").to_pylist() == ["One two three.", "Four five six."]
+    assert out.column("dp_c4_line_cleaner_lines_removed").to_pylist() == [1, 1]
+    assert out.column("dp_reject_stage").to_pylist() == ["c4_quality", None]

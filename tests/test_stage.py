@@ -12,6 +12,7 @@ from dataprep.stage import (
     REJECT_STAGE,
     ROW_COLUMN,
     Filter,
+    Modifier,
     RunContext,
     Scorer,
     Selector,
@@ -389,3 +390,35 @@ def test_text_values_turns_nulls_into_empty_strings():
         {"body": pa.array(["añb", None, "", "日本"], pa.large_string())}
     )
     assert text_values(batch, "body") == ["añb", "", "", "日本"]
+
+
+# --- Modifier: rewrites alive rows' text, records what it removed, never rejects ---
+
+
+class FirstLineKeeper(Modifier):
+    name = "first_line"
+
+    def rewrite(self, texts):
+        return [t.split("\n")[0] for t in texts], [t.count("\n") for t in texts]
+
+
+def test_modifier_rewrites_alive_rows_only_and_counts_removals():
+    batch = batch_of(
+        ["a\nbb\nc", "x\ny", "keep", None], ["earlier", None, None, None], ["r", None, None, None]
+    )
+    out = FirstLineKeeper().transform_batch(batch)
+    assert column(out, "text") == ["a\nbb\nc", "x", "keep", None]
+    assert column(out, "dp_first_line_lines_removed") == [None, 1, 0, 0]
+    assert column(out, "dp_first_line_chars_removed") == [None, 2, 0, 0]
+    assert column(out, REJECT_STAGE) == ["earlier", None, None, None]
+    assert FirstLineKeeper().output_columns() == {
+        "dp_first_line_lines_removed": pa.int64(),
+        "dp_first_line_chars_removed": pa.int64(),
+    }
+
+
+def test_modifier_that_changes_nothing_keeps_the_text_buffers():
+    batch = batch_of(["one", "two"])
+    out = FirstLineKeeper().transform_batch(batch)
+    assert out.column("text").buffers()[2].address == batch.column("text").buffers()[2].address
+    assert FirstLineKeeper.kind == "modifier"

@@ -211,3 +211,32 @@ def test_missing_values_do_not_shift_stride_positions():
     assert sample.stride == 4
     assert sample.values().tolist() == [10.0, 14.0]
     assert (sample.seen, sample.missing) == (5, 2)
+
+
+def test_modifier_totals_add_and_round_trip_through_stats_json():
+    from dataprep.stage import Modifier
+    from dataprep.stats import Totals
+
+    class Dropper(Modifier):
+        name = "dropper"
+
+        def rewrite(self, texts):
+            return [t[:1] for t in texts], [1 if len(t) > 1 else 0 for t in texts]
+
+    stage = Dropper()
+    totals = Totals([stage], [0.0], with_input=False)
+    for texts in (["abc", "d"], ["efgh"]):
+        batch = pa.RecordBatch.from_pydict(
+            {
+                "text": texts,
+                REJECT_STAGE: pa.nulls(len(texts), pa.string()),
+                REJECT_REASON: pa.nulls(len(texts), pa.string()),
+            }
+        )
+        totals.add(stage.transform_batch(batch), [0.0])
+    _, (stats,) = totals.finish()
+    assert stats.modified == Counter(rows_changed=2, lines_removed=2, chars_removed=5)
+    entry = json.loads(json.dumps(stats.to_dict()))
+    assert entry["modified"] == {"rows_changed": 2, "lines_removed": 2, "chars_removed": 5}
+    assert StageStats.from_dict("dropper", entry) == stats
+    assert "modified" not in StageStats("f").to_dict()
