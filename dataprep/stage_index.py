@@ -23,7 +23,7 @@ SOURCES = {
     "dataprep.quality.simple": "1bbf6842297aebf1",
     "dataprep.quality.spacy_exceptions": "f023a7fb52a4fa1e",
     "dataprep.quality.text_stats": "4ad5495fce4b27f4",
-    "dataprep.quality.word_tokens": "858e424dd2cffeac",
+    "dataprep.quality.word_tokens": "f149fe2d93432ecb",
     "dataprep.score": "a6cd6f77432615fc",
     "dataprep.score.difficulty": "8663caf455b428d2",
     "dataprep.score.hf_perplexity": "a78d3693d7cd55cc",

@@ -109,8 +109,14 @@ def find(cps, lo, hi, hashes):
     if hi <= lo or len(hashes) == 0:
         return -1
     h = span_hash(cps, lo, hi)
-    k = np.searchsorted(hashes, h)
-    return k if k < len(hashes) and hashes[k] == h else -1
+    a, b = 0, len(hashes)
+    while a < b:  # binary search (numba's np.searchsorted is much slower on a scalar)
+        m = (a + b) >> 1
+        if hashes[m] < h:
+            a = m + 1
+        else:
+            b = m
+    return a if a < len(hashes) and hashes[a] == h else -1
 
 
 @nb.njit(inline="always")
@@ -326,6 +332,19 @@ def tokenize(cps, n, table, specials, special_lengths, units, tok_lo, tok_hi, su
         while i < n and not _is(table, cps[i], T_SPACE):
             i += 1
         hi = i
+        letters = True  # fast path: only ASCII letters, so no affix, infix or URL applies
+        for k in range(lo, hi):
+            c = cps[k] | 32
+            if c < 97 or c > 122:
+                letters = False
+                break
+        if letters:
+            special = find(cps, lo, hi, specials)
+            if special >= 0:
+                count = _emit_special(tok_lo, tok_hi, count, lo, special_lengths[special])
+            else:
+                count = _emit(tok_lo, tok_hi, count, lo, hi)
+            continue
         n_suffix = 0
         # suffix k spans suffix_lo[k] .. (suffix_lo[k - 1] or the chunk end)
         while lo < hi:
