@@ -22,7 +22,7 @@ SOURCES = {
     "dataprep.quality.language": "57edb2ecdbf557d8",
     "dataprep.quality.simple": "1bbf6842297aebf1",
     "dataprep.quality.spacy_exceptions": "f023a7fb52a4fa1e",
-    "dataprep.quality.text_stats": "4ad5495fce4b27f4",
+    "dataprep.quality.text_stats": "a9bb2767f3af439d",
     "dataprep.quality.word_tokens": "f149fe2d93432ecb",
     "dataprep.score": "a6cd6f77432615fc",
     "dataprep.score.difficulty": "8663caf455b428d2",

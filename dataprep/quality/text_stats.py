@@ -147,7 +147,11 @@ def repetition_counts(data, offsets, table, specials, special_lengths, units, ma
     for d in range(n_docs):
         n = decode_into(data, offsets[d], offsets[d + 1], cps)
         n_tok = tokenize(cps, n, table, specials, special_lengths, units, tok_lo, tok_hi, scratch)
-        size = _table_mask(max(n_tok, n + 1)) + 1
+        newlines = 0
+        for k in range(n):
+            newlines += cps[k] == 10
+        # hash tables sized to the words and lines, not to the characters
+        size = _table_mask(max(n_tok, newlines + 1)) + 1
         keys = np.empty(size, np.uint64)
         used = np.empty(size, np.bool_)
         counts = np.empty(size, np.int64)
