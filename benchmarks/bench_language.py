@@ -211,15 +211,19 @@ def speed(detect, texts, repeats: int) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--per-language", type=int, default=300)
-    parser.add_argument("--min-chars", type=int, default=100)
-    parser.add_argument("--threshold", type=float, default=0.65)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--speed-docs", type=int, default=1000)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--candidates", default=",".join(CANDIDATES))
-    parser.add_argument("--out", type=Path, default=None)
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
+    parser.add_argument("--per-language", type=int, default=300, help="documents per language")
+    parser.add_argument(
+        "--min-chars", type=int, default=100, help="shortest description kept (characters)"
+    )
+    parser.add_argument("--threshold", type=float, default=0.65, help="language score threshold")
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each speed measurement")
+    parser.add_argument("--speed-docs", type=int, default=1000, help="documents timed per run")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the document sample")
+    parser.add_argument("--candidates", default=",".join(CANDIDATES), help="detectors to compare")
+    parser.add_argument("--out", type=Path, default=None, help="the JSON report (None: none)")
     args = parser.parse_args()
     rows = evaluation_set(args.per_language, args.min_chars, args.seed)
     texts = [text for _, _, text in rows]

@@ -54,7 +54,8 @@ BAKERY = (
 RECORDS = [
     {"id": "a", "text": GOOD_DOC, "n": 1, "q": 0.5, "tags": ["x"]},
     {"id": "b", "text": GARDEN, "n": 2, "q": None, "tags": []},
-    {"id": "c", "text": GOOD_DOC.upper(), "n": 3, "q": 0.25, "tags": ["y", "z"]},
+    # an exact copy after normalization (the gopher stop words are case-sensitive: no upper case)
+    {"id": "c", "text": "  " + GOOD_DOC.replace(" ", "\t"), "n": 3, "q": 0.25, "tags": ["y", "z"]},
     {"id": "d", "text": "Too short to keep.", "n": 4, "q": 1.5, "tags": None},
     {"id": "e", "text": BRIDGE, "n": 5, "q": -1.0, "tags": ["é"]},
     {"id": "f", "text": GARDEN.replace("tomatoes", "potatoes"), "n": 6, "q": 2.0, "tags": ["w"]},

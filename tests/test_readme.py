@@ -218,3 +218,18 @@ def test_language_numbers_in_the_readmes_come_from_the_committed_json():
             f"{result['speed']['median']:,.0f} ({result['speed']['spread']:,.0f}) |"
         )
         assert row in bench, f"benchmarks/README.md lacks the committed row {row!r}"
+
+
+def test_quality_rules_peer_agreement_table_in_the_readme_comes_from_the_committed_json():
+    import json
+    import sys
+
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from bench_peer_agreement import FILTERS, summary
+
+    report = json.loads((REPO / "benchmarks/results/peer_agreement.json").read_text())
+    assert summary(report) in (REPO / "README.md").read_text()
+    assert set(report["filters"]) == set(FILTERS)
+    for result in report["filters"].values():
+        parts = ("both_keep", "both_reject", "only_dataprep_rejects", "only_datatrove_rejects")
+        assert sum(result[part] for part in parts) == result["documents"]

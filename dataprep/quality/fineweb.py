@@ -2,33 +2,44 @@
 
 Source: Penedo et al. 2024, "The FineWeb Datasets: Decanting the Web for the Finest Text Data at
 Scale", section 3.3 (the three custom filters, plus the list-like-document rule of its reference
-implementation), as implemented by huggingface/datatrove's ``FineWebQualityFilter``, whose
-definitions and comparisons this stage follows. It decides per document and never rewrites text.
+implementation), as implemented by huggingface/datatrove's ``FineWebQualityFilter``. It decides
+per document and never rewrites text; a threshold set to null turns its rule off.
 
-Lines are the pieces of ``text.split("\\n")`` after ``\\r\\n`` and lone ``\\r`` are read as
-``\\n``; blank lines count as lines, as in datatrove. Rules, in the order they are checked (the
-first failing one names the reason); a threshold set to null turns its rule off:
+``semantics`` picks the datatrove version followed:
 
-1. ``fineweb_line_punct_ratio``: the fraction of lines ending (after trailing whitespace) in
-   ``.``, ``'``, ``"``, ``!`` or ``?`` must be above ``line_punct_thr`` (default 0.12): a document
-   is rejected when the fraction is <= the threshold. With ``line_punct_exclude_zero`` (default
-   false) a fraction of exactly 0 is not rejected by this rule.
+- ``"2025"`` (default): datatrove as of commit a649de79c14a550dc90f48a15c025f2dd3fd3b57
+  (2026-08-13; these rules last changed in 84277597, December 2024, for FineWeb-2; datatrove
+  0.10.1 has the same code). Lines are the pieces of ``text.split("\n")`` that are not blank
+  (``line.strip() != ""``); a text with none is rejected as ``fineweb_empty``. Comparisons are
+  strict, and a line ends in punctuation when its last character is in datatrove's
+  ``TERMINAL_PUNCTUATION`` (``. ? !`` and about 160 sentence enders of other scripts, e.g.
+  ``。 ！ ？ । ؟ ‼``; not quotes).
+- ``"2024"``: the code FineWeb was built with (datatrove c72b1e4a, 2024-05-02): every piece of
+  ``text.split("\n")`` is a line, blank ones included (the duplicate rule alone skips blank
+  lines); rules 1-3 reject at the threshold too (``<=``, ``>=``, ``>=``); the line-ending
+  characters are ``.``, ``'``, ``"``, ``!`` and ``?``.
+
+Rules, in the order they are checked (the first failing one names the reason); "``<`` (2024:
+``<=``)" gives the rejecting comparison:
+
+1. ``fineweb_line_punct_ratio``: the fraction of lines whose last character (trailing
+   whitespace included: ``"end. "`` does not end in punctuation) is a line-ending character,
+   ``<`` (2024: ``<=``) ``line_punct_thr`` (default 0.12). With ``line_punct_exclude_zero``
+   (default false) a fraction of exactly 0 is not rejected by this rule.
 2. ``fineweb_short_line_ratio``: the fraction of lines of at most ``short_line_length``
-   characters (default 30, whole line counted) must be below ``short_line_thr`` (default 0.67):
-   rejected when the fraction is >= the threshold.
-3. ``fineweb_char_dup_ratio``: characters in non-blank lines equal to an earlier line, over the
-   characters of the text without its line breaks, must be below ``char_duplicates_ratio``
-   (default 0.01): rejected when the fraction is >= the threshold.
-4. ``fineweb_list_ratio``: line breaks per token (whitespace-separated) must not exceed
-   ``new_line_ratio`` (default 0.3): rejected when the ratio is > the threshold.
+   characters (default 30) ``>`` (2024: ``>=``) ``short_line_thr`` (default 0.67).
+3. ``fineweb_char_dup_ratio``: characters in non-blank lines equal (exactly) to an earlier line,
+   over the characters of the text without its ``\n``, ``>`` (2024: ``>=``)
+   ``char_duplicates_ratio`` (default 0.01).
+4. ``fineweb_list_ratio``: ``\n`` characters per word token ``>`` ``new_line_ratio`` (default
+   0.3). Word tokens are datatrove's (spaCy's English rules, punctuation marks included),
+   reproduced by ``dataprep.quality.word_tokens``.
 
-A ratio over an empty set is 0 (e.g. a text with no characters besides line breaks has a
-duplicate-character fraction of 0).
-
-Differences from datatrove: tokens are whitespace-separated (datatrove counts NLTK tokens, which
-also count punctuation marks, so its list ratio is a little lower on the same text); trailing
-whitespace is ignored when checking a line's last character; ``\\r\\n`` and ``\\r`` are line
-breaks (datatrove splits at ``\\n`` only, so ``\\r\\n`` lines never end in punctuation there).
+Differences from datatrove: tokens come from ``dataprep.quality.word_tokens`` (1,200 of
+1,203 real pages tokenized exactly as spaCy does); the 2024 code counted NLTK
+``word_tokenize`` tokens, which this package does not reproduce. A ratio over an empty set is 0
+where datatrove divides by zero (2024: an empty text). A threshold of 0 is a real limit here;
+datatrove has no null.
 """
 
 from __future__ import annotations
@@ -40,43 +51,40 @@ import numba as nb
 import numpy as np
 import pyarrow as pa
 
-from dataprep.params import check_bool, check_number
-from dataprep.quality.text_stats import SPACE, char_table, decode
+from dataprep.params import check_bool, check_choice, check_number
+from dataprep.quality.char_classes import DT_TERMINAL, token_table
+from dataprep.quality.word_tokens import decode_into, special_cases, tokenize
 from dataprep.registry import register
 from dataprep.stage import Filter, text_values
 from dataprep.strings import string_buffers
 
-STOP_CHARS = (".", "'", '"', "!", "?")
+SEMANTICS = ("2025", "2024")
+STOP_CHARS_2024 = (".", "'", '"', "!", "?")
+STOP_CHARS = tuple(DT_TERMINAL)
 REASONS = (
+    "fineweb_empty",
     "fineweb_line_punct_ratio",
     "fineweb_short_line_ratio",
     "fineweb_char_dup_ratio",
     "fineweb_list_ratio",
 )
-_ENDS_IN_STOP_CHAR = methodcaller("endswith", STOP_CHARS)
 
 
 @nb.njit(cache=True)
-def token_counts(data, offsets, table):
-    """Whitespace-separated tokens per document (what ``len(str.split())`` gives)."""
+def token_counts(data, offsets, table, specials, special_lengths, units):
+    """Tokens per document of the UTF-8 strings data[offsets[d]:offsets[d + 1]]."""
     n_docs = len(offsets) - 1
     out = np.zeros(n_docs, np.int64)
+    longest = 1
     for d in range(n_docs):
-        i, end = offsets[d], offsets[d + 1]
-        in_token = False
-        count = 0
-        while i < end:
-            if data[i] < 0x80:
-                space = (table[data[i]] & SPACE) != 0
-                i += 1
-            else:
-                c, w = decode(data, i)
-                space = (table[c] & SPACE) != 0
-                i += w
-            if not space and not in_token:
-                count += 1
-            in_token = not space
-        out[d] = count
+        longest = max(longest, offsets[d + 1] - offsets[d])
+    cps = np.empty(longest, np.int32)
+    tok_lo = np.empty(longest, np.int64)
+    tok_hi = np.empty(longest, np.int64)
+    scratch = np.empty(longest, np.int64)
+    for d in range(n_docs):
+        n = decode_into(data, offsets[d], offsets[d + 1], cps)
+        out[d] = tokenize(cps, n, table, specials, special_lengths, units, tok_lo, tok_hi, scratch)
     return out
 
 
@@ -85,7 +93,7 @@ class FineWebQualityFilter(Filter):
     """FineWeb's line-based rules; see the module docstring for the rules and defaults."""
 
     name = "fineweb_quality"
-    version = 1
+    version = 2
 
     def __init__(
         self,
@@ -96,6 +104,7 @@ class FineWebQualityFilter(Filter):
         short_line_length: int = 30,
         char_duplicates_ratio: float | None = 0.01,
         new_line_ratio: float | None = 0.3,
+        semantics: str = "2025",
     ) -> None:
         self.line_punct_thr = line_punct_thr
         self.line_punct_exclude_zero = line_punct_exclude_zero
@@ -103,6 +112,7 @@ class FineWebQualityFilter(Filter):
         self.short_line_length = short_line_length
         self.char_duplicates_ratio = char_duplicates_ratio
         self.new_line_ratio = new_line_ratio
+        self.semantics = semantics
 
     def check_params(self) -> None:
         for param in ("line_punct_thr", "short_line_thr", "char_duplicates_ratio"):
@@ -110,17 +120,19 @@ class FineWebQualityFilter(Filter):
         check_number(self.name, "new_line_ratio", self.new_line_ratio, low=0, allow_none=True)
         check_number(self.name, "short_line_length", self.short_line_length, low=0, integer=True)
         check_bool(self.name, "line_punct_exclude_zero", self.line_punct_exclude_zero)
+        check_choice(self.name, "semantics", self.semantics, SEMANTICS)
 
     def reason_names(self) -> list[str]:
         """Every reason this stage can give, in the order its rules are checked."""
-        return list(REASONS)
+        return list(REASONS) if self.semantics == "2025" else list(REASONS[1:])
 
     def reject_reasons(self, batch: pa.RecordBatch) -> list[str | None]:
         column = batch.column(self.context.text_column)
         if self.new_line_ratio is None:
             tokens = [0] * batch.num_rows
         else:
-            tokens = token_counts(*string_buffers(column), char_table()).tolist()
+            buffers = string_buffers(column)
+            tokens = token_counts(*buffers, token_table(), *special_cases()).tolist()
         check = self._checker()
         texts = text_values(batch, self.context.text_column)
         return [check(text, n) for text, n in zip(texts, tokens, strict=True)]
@@ -131,29 +143,38 @@ class FineWebQualityFilter(Filter):
         short_thr, short_length = self.short_line_thr, self.short_line_length
         dup_thr, list_thr = self.char_duplicates_ratio, self.new_line_ratio
         is_short = short_length.__ge__
+        current = self.semantics == "2025"
+        ends_in_stop_char = methodcaller("endswith", STOP_CHARS if current else STOP_CHARS_2024)
 
         def check(text: str, n_tokens: int) -> str | None:
-            if "\r" in text:
-                text = text.replace("\r\n", "\n").replace("\r", "\n")
             lines = text.split("\n")
+            non_blank = [line for line in lines if line.strip()]
+            if current:
+                lines = non_blank
+                if not lines:
+                    return "fineweb_empty"
             n_lines = len(lines)
             if punct_thr is not None:
-                ratio = sum(map(_ENDS_IN_STOP_CHAR, map(str.rstrip, lines))) / n_lines
-                if ratio <= punct_thr and not (ratio == 0 and exclude_zero):
+                ratio = sum(map(ends_in_stop_char, lines)) / n_lines
+                fails = ratio < punct_thr if current else ratio <= punct_thr
+                if fails and not (ratio == 0 and exclude_zero):
                     return "fineweb_line_punct_ratio"
-            if short_thr is not None and sum(map(is_short, map(len, lines))) / n_lines >= short_thr:
-                return "fineweb_short_line_ratio"
-            breaks = n_lines - 1
+            if short_thr is not None:
+                ratio = sum(map(is_short, map(len, lines))) / n_lines
+                if ratio > short_thr if current else ratio >= short_thr:
+                    return "fineweb_short_line_ratio"
+            breaks = text.count("\n")
             if dup_thr is not None:
                 seen: set[str] = set()
                 dup_chars = 0
-                for line in lines:
+                for line in non_blank:
                     if line in seen:
                         dup_chars += len(line)
-                    elif not line.isspace() and line:
+                    else:
                         seen.add(line)
                 content = len(text) - breaks
-                if content and dup_chars / content >= dup_thr:
+                ratio = dup_chars / content if content else 0.0
+                if ratio > dup_thr if current else ratio >= dup_thr:
                     return "fineweb_char_dup_ratio"
             if list_thr is not None and n_tokens and breaks / n_tokens > list_thr:
                 return "fineweb_list_ratio"

@@ -2,32 +2,41 @@
 ``dataprep.quality.gopher_repetition``).
 
 Source: Rae et al. 2021, "Scaling Language Models: Methods, Analysis & Insights from Training
-Gopher", appendix A (MassiveText quality filter and Table A1 repetition filter). Semantics follow
-huggingface/datatrove's ``GopherQualityFilter`` and ``GopherRepetitionFilter``; the differences
-are listed below. Both filters decide per document and never rewrite text. Every threshold can
-be set to null (None) to turn its rule off. Tokens, words, lines and paragraphs are defined in
-``dataprep.quality.text_stats``: a *token* is a whitespace-separated piece of text and a *word*
-is a token that is not punctuation-only, measured with its outer punctuation stripped. A ratio
-over an empty set (no tokens, no lines) is 0.
+Gopher", appendix A. Semantics follow huggingface/datatrove's ``GopherQualityFilter`` as of
+commit a649de79c14a550dc90f48a15c025f2dd3fd3b57 (2026-08-13; the rules last changed in
+f9bbe093, January 2025; datatrove 0.10.1 has the same code). The document is never rewritten;
+every threshold can be null (None) to turn its rule off.
 
-gopher_quality: rules in the order they are checked (the first failing rule names the reason)
+Definitions (as datatrove's): a *token* is what datatrove's English word tokenizer (spaCy's
+rule tokenizer) returns, punctuation marks included, reproduced by
+``dataprep.quality.word_tokens``; a *word* is a token holding a character outside datatrove's
+punctuation set (``datatrove.utils.text.PUNCTUATION_SET``); *lines* are those of
+``str.splitlines()``, blank ones included.
+
+Rules in the order they are checked (the first failing rule names the reason):
 
 1. ``gopher_short_doc``: fewer than ``min_doc_words`` words (default 50).
 2. ``gopher_long_doc``: more than ``max_doc_words`` words (default 100000).
 3. ``gopher_below_avg_word_length``: mean word length below ``min_avg_word_length`` characters
-   (default 3). A document with no words has mean length 0.
+   (default 3). With no words the mean is undefined and rules 3-4 pass, as in datatrove.
 4. ``gopher_above_avg_word_length``: mean word length above ``max_avg_word_length`` (default 10).
-5. ``gopher_symbol_word_ratio``: ``#`` characters per token, or ellipses (``...`` or ``…``) per
-   token, above ``max_symbol_word_ratio`` (default 0.1); each symbol is checked on its own.
-6. ``gopher_bullet_lines``: fraction of non-blank lines starting with a bullet (``•``, ``-``,
-   ``*``, ``–``, ``—``, ``·``, ``‣``, ``◦``, ``●``, ``○``, ``▪``, ``▫``, ``■``, ``□``, ``►``,
-   ``▸``, ``➢``) above ``max_bullet_lines_ratio`` (default 0.9).
-7. ``gopher_ellipsis_lines``: fraction of non-blank lines ending with ``...`` or ``…`` above
-   ``max_ellipsis_lines_ratio`` (default 0.3).
-8. ``gopher_alpha_words``: fraction of tokens holding at least one alphabetic character below
+5. ``gopher_symbol_word_ratio``: ``#`` characters per token, or ellipses (``...`` or ``…``,
+   non-overlapping) per token, above ``max_symbol_word_ratio`` (default 0.1).
+6. ``gopher_bullet_lines``: fraction of lines starting (after leading whitespace) with ``•`` or
+   ``-`` above ``max_bullet_lines_ratio`` (default 0.9).
+7. ``gopher_ellipsis_lines``: fraction of lines ending (before trailing whitespace) with ``...``
+   or ``…`` above ``max_ellipsis_lines_ratio`` (default 0.3).
+8. ``gopher_alpha_words``: fraction of tokens holding a letter (``str.isalpha``) below
    ``min_alpha_words_ratio`` (default 0.8).
-9. ``gopher_stop_words``: fewer than ``min_stop_words`` occurrences (default 2) of the words in
-   ``stop_words`` (default the, be, to, of, and, that, have, with), compared case-insensitively.
+9. ``gopher_stop_words``: fewer than ``min_stop_words`` (default 2) of the words in
+   ``stop_words`` (default the, be, to, of, and, that, have, with) appear as tokens, matched
+   case-sensitively ("The" is not "the"); each stop word counts once however often it appears.
+
+``semantics`` (default ``"2025"``) picks the datatrove version followed: ``"2024"`` is the code
+FineWeb was built with (datatrove c72b1e4a, 2024-05-02), which differs in two ways: rule 9
+counts stop word *occurrences* (``the the`` is 2), and the punctuation set of the word
+definition lacks datatrove's later ``TERMINAL_PUNCTUATION`` (so a token like ``।`` or ``‼`` is
+a word). Both use the same tokenizer (see Differences).
 
 Documents written without spaces (Chinese, Japanese, Thai...: at least 30% of their letters in
 such scripts, the rule of ``dataprep.scripts``) have no whitespace words, so for them:
@@ -43,14 +52,13 @@ no language label nor tokenizer, and counts a Chinese text of 50 characters as 5
 
 Differences from datatrove:
 
-- Tokens come from whitespace splitting, not NLTK: punctuation stays attached to tokens. Word
-  counts and word lengths strip outer punctuation to stay close to NLTK's counts; the symbol and
-  alpha ratios use all tokens as their denominator, as datatrove does.
-- Stop words are matched case-insensitively ("The" counts); datatrove matches case-sensitively.
-- Line ratios of ``gopher_quality`` ignore blank lines (datatrove counts them, so blank lines
-  between paragraphs halve every line ratio), and bullets include ``*`` and a few other marks
-  besides datatrove's ``•`` and ``-``.
+- Tokens come from ``dataprep.quality.word_tokens``, a numba re-implementation of spaCy's
+  English rules: 1,200 of 1,203 real pages get exactly spaCy's tokens (the other three split
+  ``……`` in two). The 2024 code used NLTK's
+  ``word_tokenize``, which this package does not reproduce (it keeps hyphenated words whole and
+  splits fewer periods).
 - A threshold of 0 is a real limit here; in datatrove 0 turns a rule off (use null for that).
+- Ratios over zero tokens or lines are 0 here; datatrove divides by zero (it raises).
 """
 
 from __future__ import annotations
@@ -60,25 +68,17 @@ import numpy as np
 import pyarrow as pa
 
 from dataprep.errors import ConfigError
-from dataprep.params import check_number, check_string_list
-from dataprep.quality.text_stats import (
-    ALPHA,
-    BREAK,
-    PUNCT,
-    SPACE,
-    char_table,
-    decode,
-    first_failures,
-    lower_table,
-    ratio,
-)
+from dataprep.params import check_choice, check_number, check_string_list
+from dataprep.quality.char_classes import T_ALPHA, T_DT_PUNCT, T_DT_TERMINAL, T_SPACE, token_table
+from dataprep.quality.text_stats import first_failures, ratio
+from dataprep.quality.word_tokens import decode_into, find, hash_set, special_cases, tokenize
 from dataprep.registry import register
 from dataprep.scripts import unspaced_mask, word_units
 from dataprep.stage import Filter
 from dataprep.strings import string_buffers
 
 STOP_WORDS = ["the", "be", "to", "of", "and", "that", "have", "with"]
-BULLETS = "•-*–—·‣◦●○▪▫■□►▸➢"
+SEMANTICS = ("2025", "2024")
 
 _RATIO_PARAMS = (
     "max_symbol_word_ratio",
@@ -99,86 +99,91 @@ QUALITY_REASONS = (
 )
 
 
+@nb.njit(inline="always")
+def _is_break(c):
+    # what str.splitlines() splits at
+    return (
+        c == 10
+        or c == 13
+        or c == 11
+        or c == 12
+        or 28 <= c <= 30
+        or c == 0x85
+        or (c == 0x2028 or c == 0x2029)
+    )
+
+
 @nb.njit(cache=True)
-def _quality_counts(data, offsets, table, lower, bullets, stop_chars, stop_offsets):
-    """Per document: [tokens, words, word characters, '#', ellipses, tokens with a letter,
-    non-blank lines, bullet lines, ellipsis lines, stop word occurrences]."""
+def quality_counts(data, offsets, table, specials, special_lengths, units, stops, symbol_flags):
+    """Per document: [tokens, words, word characters, '#', ellipses, tokens with a letter, lines,
+    bullet lines, ellipsis lines, distinct stop words, stop word occurrences].
+
+    A word is a token holding a character without ``symbol_flags`` (datatrove's punctuation
+    set); lines are those of ``str.splitlines()``, blank ones included.
+    """
     n_docs = len(offsets) - 1
-    out = np.zeros((n_docs, 10), np.int64)
-    longest_stop = 0
-    for s in range(len(stop_offsets) - 1):
-        longest_stop = max(longest_stop, stop_offsets[s + 1] - stop_offsets[s])
-    word = np.empty(longest_stop + 1, np.int64)
+    out = np.zeros((n_docs, 11), np.int64)
+    longest = 1
     for d in range(n_docs):
-        i, end = offsets[d], offsets[d + 1]
+        longest = max(longest, offsets[d + 1] - offsets[d])
+    cps = np.empty(longest, np.int32)
+    tok_lo = np.empty(longest, np.int64)
+    tok_hi = np.empty(longest, np.int64)
+    scratch = np.empty(longest, np.int64)
+    seen = np.zeros(len(stops), np.bool_)
+    for d in range(n_docs):
         counts = out[d]
-        dots = pos = 0
-        in_tok = tok_alpha = nonblank = ends_ellipsis = False
-        w_lo = w_hi = w_first = w_last = c1 = c2 = -1
-        while i <= end:
-            if i < end:
-                c, w = decode(data, i)
-                flags = table[c]
-            else:
-                c, w, flags = 10, 1, SPACE | BREAK  # a final line break closes everything
+        n = decode_into(data, offsets[d], offsets[d + 1], cps)
+        n_tok = tokenize(cps, n, table, specials, special_lengths, units, tok_lo, tok_hi, scratch)
+        counts[0] = n_tok
+        seen[:] = False
+        for t in range(n_tok):
+            word = alpha = False
+            for k in range(tok_lo[t], tok_hi[t]):
+                flags = table[cps[k]]
+                word |= (flags & symbol_flags) == 0
+                alpha |= (flags & T_ALPHA) != 0
+            if word:
+                counts[1] += 1
+                counts[2] += tok_hi[t] - tok_lo[t]
+            counts[5] += alpha
+            s = find(cps, tok_lo[t], tok_hi[t], stops)
+            if s >= 0:
+                counts[10] += 1
+                counts[9] += not seen[s]
+                seen[s] = True
+        dots = 0
+        line_start = 0
+        first = last = -1
+        k = 0
+        while k <= n:
+            c = cps[k] if k < n else 10
             if c == 46:
                 dots += 1
             else:
                 counts[4] += dots // 3 + (c == 0x2026)
                 dots = 0
             counts[3] += c == 35
-            if flags & SPACE and in_tok:
-                in_tok = False
-                counts[0] += 1
-                counts[5] += tok_alpha
-                if w_lo >= 0:
-                    counts[1] += 1
-                    length = w_last - w_first + 1
-                    counts[2] += length
-                    if length <= longest_stop:
-                        k, j = 0, w_lo
-                        while j < w_hi:
-                            x, step = decode(data, j)
-                            word[k] = lower[x] if x < 0x10000 else x
-                            k += 1
-                            j += step
-                        for s in range(len(stop_offsets) - 1):
-                            a = stop_offsets[s]
-                            if stop_offsets[s + 1] - a == length:
-                                same = True
-                                for k in range(length):
-                                    if stop_chars[a + k] != word[k]:
-                                        same = False
-                                        break
-                                if same:
-                                    counts[9] += 1
-                                    break
-            if flags & BREAK:
-                if nonblank:
+            if _is_break(c):
+                if k < n or k > line_start:  # splitlines: no empty line after a final break
                     counts[6] += 1
-                    counts[8] += ends_ellipsis
-                nonblank = False
-                c1 = c2 = -1
-            else:
-                if not flags & SPACE:
-                    if not in_tok:
-                        in_tok, tok_alpha, w_lo = True, False, -1
-                    if flags & ALPHA:
-                        tok_alpha = True
-                    if not flags & PUNCT:
-                        if w_lo < 0:
-                            w_lo, w_first = i, pos
-                        w_hi, w_last = i + w, pos
-                    if not nonblank:
-                        nonblank = True
-                        for bullet in bullets:
-                            if bullet == c:
-                                counts[7] += 1
-                                break
-                    ends_ellipsis = c == 0x2026 or (c == 46 and c1 == 46 and c2 == 46)
-                c2, c1 = c1, c
-            pos += 1
-            i += w
+                    if first >= 0:
+                        counts[7] += cps[first] == 0x2022 or cps[first] == 45
+                        counts[8] += cps[last] == 0x2026 or (
+                            last - first >= 2
+                            and cps[last] == 46
+                            and cps[last - 1] == 46
+                            and cps[last - 2] == 46
+                        )
+                if c == 13 and k + 1 < n and cps[k + 1] == 10:
+                    k += 1
+                line_start = k + 1
+                first = last = -1
+            elif not table[c] & T_SPACE:
+                if first < 0:
+                    first = k
+                last = k
+            k += 1
     return out
 
 
@@ -195,7 +200,7 @@ class GopherQualityFilter(Filter):
     """Gopher's document quality rules; see the module docstring for the rules and defaults."""
 
     name = "gopher_quality"
-    version = 2
+    version = 3
 
     def __init__(
         self,
@@ -210,6 +215,7 @@ class GopherQualityFilter(Filter):
         min_alpha_words_ratio: float | None = 0.8,
         min_stop_words: int | None = 2,
         stop_words: list[str] = STOP_WORDS,
+        semantics: str = "2025",
     ) -> None:
         self.min_doc_words = min_doc_words
         self.max_doc_words = max_doc_words
@@ -221,6 +227,7 @@ class GopherQualityFilter(Filter):
         self.min_alpha_words_ratio = min_alpha_words_ratio
         self.min_stop_words = min_stop_words
         self.stop_words = stop_words
+        self.semantics = semantics
 
     def check_params(self) -> None:
         for param in ("min_doc_words", "max_doc_words", "min_stop_words"):
@@ -231,6 +238,7 @@ class GopherQualityFilter(Filter):
         for param in _RATIO_PARAMS:
             check_number(self.name, param, getattr(self, param), low=0, high=1, allow_none=True)
         check_string_list(self.name, "stop_words", self.stop_words)
+        check_choice(self.name, "semantics", self.semantics, SEMANTICS)
         if not all(self.stop_words):
             raise ConfigError(
                 f"The 'stop_words' parameter of {self.name} must hold non-empty strings. "
@@ -251,26 +259,16 @@ class GopherQualityFilter(Filter):
         """Every reason this stage can give, in the order its rules are checked."""
         return list(QUALITY_REASONS)
 
-    def _stop_word_arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        """Stop words, lowercased like the words they are compared with, as code points."""
-        lower = lower_table()
-        chars: list[int] = []
-        offsets = [0]
-        for stop_word in dict.fromkeys(self.stop_words):
-            chars += [int(lower[ord(c)]) if ord(c) < 0x10000 else ord(c) for c in stop_word]
-            offsets.append(len(chars))
-        return np.array(chars, np.int64), np.array(offsets, np.int64)
-
     def reject_reasons(self, batch: pa.RecordBatch) -> list[str | None]:
         data, offsets = string_buffers(batch.column(self.context.text_column))
-        stop_chars, stop_offsets = self._stop_word_arrays()
-        bullets = np.array([ord(c) for c in BULLETS], np.int64)
-        counts = _quality_counts(
-            data, offsets, char_table(), lower_table(), bullets, stop_chars, stop_offsets
-        )
+        symbol_flags = T_DT_PUNCT | (T_DT_TERMINAL if self.semantics == "2025" else 0)
+        stops = hash_set(list(dict.fromkeys(self.stop_words)))
+        counts = quality_counts(data, offsets, token_table(), *special_cases(), stops, symbol_flags)
         tokens, n_words, word_chars, hashes, ellipses, alpha, lines, bullet_lines = counts.T[:8]
-        ellipsis_lines, stops = counts.T[8:]
-        avg = ratio(word_chars, n_words)
+        ellipsis_lines, distinct_stops, stop_occurrences = counts.T[8:]
+        stops_found = distinct_stops if self.semantics == "2025" else stop_occurrences
+        with np.errstate(invalid="ignore", divide="ignore"):
+            avg = np.where(n_words > 0, word_chars / np.maximum(n_words, 1), np.nan)
         symbol_base = tokens
         texts = batch.column(self.context.text_column)
         unspaced = unspaced_mask(texts)
@@ -279,7 +277,7 @@ class GopherQualityFilter(Filter):
             n_words = np.where(unspaced, word_units(texts), n_words)
             symbol_base = np.where(unspaced, n_words, tokens)
             avg = np.where(unspaced, np.nan, avg)
-            stops = np.where(unspaced, np.iinfo(np.int64).max, stops)
+            stops_found = np.where(unspaced, np.iinfo(np.int64).max, stops_found)
         symbol = self.max_symbol_word_ratio
         if symbol is not None:
             symbol = (ratio(hashes, symbol_base) > symbol) | (ratio(ellipses, symbol_base) > symbol)
@@ -293,6 +291,6 @@ class GopherQualityFilter(Filter):
             ("gopher_bullet_lines", above(bullet_ratio, self.max_bullet_lines_ratio)),
             ("gopher_ellipsis_lines", above(ellipsis_ratio, self.max_ellipsis_lines_ratio)),
             ("gopher_alpha_words", _below(ratio(alpha, tokens), self.min_alpha_words_ratio)),
-            ("gopher_stop_words", _below(stops, self.min_stop_words)),
+            ("gopher_stop_words", _below(stops_found, self.min_stop_words)),
         ]
         return first_failures(batch.num_rows, rules)

@@ -71,13 +71,14 @@ SENTENCES = 12  # of 9 words and a full stop: 120 WordPunct tokens, above DSIR's
 
 
 def document(group: str, seed: int) -> str:
-    """Deterministic sentences of ``group``'s words: 'The <n> <v> the <n> near the <n> ... .'"""
+    """Deterministic sentences of ``group``'s words: 'The <n> <v> the <n> with the <n> ... .'
+    (two distinct stop words, 'the' and 'with', as gopher_quality asks)"""
     nouns, verbs = VOCABULARY[group]
     rng = random.Random(f"{group}-{seed}")
     sentences = []
     for _ in range(SENTENCES):
         a, b, c, d = (rng.choice(nouns) for _ in range(4))
-        sentences.append(f"The {a} {rng.choice(verbs)} the {b} near the {c} {d}.")
+        sentences.append(f"The {a} {rng.choice(verbs)} the {b} with the {c} {d}.")
     return " ".join(sentences)
 
 

@@ -7,8 +7,9 @@ import pytest
 from conftest import GOOD_DOC, load_shared, reason, reasons
 
 from dataprep.errors import ConfigError
+from dataprep.quality.char_classes import token_table
 from dataprep.quality.fineweb import REASONS, FineWebQualityFilter, token_counts
-from dataprep.quality.text_stats import char_table
+from dataprep.quality.word_tokens import special_cases, split_words
 from dataprep.registry import get
 from dataprep.strings import string_buffers
 
@@ -40,9 +41,9 @@ def test_good_document_passes():
         ),
         # one line repeats: 99 of 610 characters
         ("\n".join([*SENTENCES, SENTENCES[0]]), "fineweb_char_dup_ratio", "char_duplicates_ratio"),
-        # 9 line breaks for 20 tokens: 0.45 > 0.3
+        # 19 line breaks for 60 tokens (the period is one): 0.317 > 0.3
         (
-            "\n".join(f"Incomprehensibilities number{i:02d}." for i in range(10)),
+            "\n".join(f"Incomprehensibilities number{i:02d}." for i in range(20)),
             "fineweb_list_ratio",
             "new_line_ratio",
         ),
@@ -54,13 +55,14 @@ def test_each_rule_names_its_reason(doc, expected, param):
     assert reason(FineWebQualityFilter(**{param: None}), doc) is None
 
 
-def test_line_punct_ratio_limit_is_inclusive_as_in_datatrove():
-    # 3 of 25 lines end in punctuation: exactly 0.12 is rejected; 4 of 25 (0.16) passes.
+def test_line_punct_ratio_limit_is_strict_but_inclusive_in_2024():
+    # 3 of 25 lines end in punctuation: exactly 0.12 passes (2024: rejected); 2 of 25 fails.
     lines = long_lines(25)
     at_limit = "\n".join(line + ("." if i < 3 else "") for i, line in enumerate(lines))
-    above = "\n".join(line + ("!" if i < 4 else "") for i, line in enumerate(lines))
-    assert reason(FineWebQualityFilter(), at_limit) == "fineweb_line_punct_ratio"
-    assert reason(FineWebQualityFilter(), above) is None
+    below = "\n".join(line + ("!" if i < 2 else "") for i, line in enumerate(lines))
+    assert reason(FineWebQualityFilter(), at_limit) is None
+    assert reason(FineWebQualityFilter(semantics="2024"), at_limit) == "fineweb_line_punct_ratio"
+    assert reason(FineWebQualityFilter(), below) == "fineweb_line_punct_ratio"
 
 
 def test_line_punct_exclude_zero():
@@ -72,63 +74,98 @@ def test_line_punct_exclude_zero():
     )
 
 
-def test_stop_chars_and_trailing_whitespace():
-    for end in (".", "'", '"', "!", "?", ".  ", "?\t"):
-        assert reason(FineWebQualityFilter(), "\n".join(long_lines(4, end))) is None
-    assert reason(FineWebQualityFilter(), "\n".join(long_lines(4, ")"))) == (
-        "fineweb_line_punct_ratio"
-    )
+@pytest.mark.parametrize(
+    ("end", "current", "in_2024"),
+    [
+        (".", True, True),
+        ("!", True, True),
+        ("?", True, True),
+        ("'", False, True),  # quotes end a line only in 2024
+        ('"', False, True),
+        ("。", True, False),  # TERMINAL_PUNCTUATION of other scripts: only current
+        ("।", True, False),
+        ("‼", True, False),
+        (".  ", False, False),  # trailing whitespace is part of the line in both
+        (")", False, False),
+    ],
+)
+def test_line_ending_characters(end, current, in_2024):
+    doc = "\n".join(long_lines(4, end))
+    expected = {True: None, False: "fineweb_line_punct_ratio"}
+    assert reason(FineWebQualityFilter(), doc) == expected[current]
+    assert reason(FineWebQualityFilter(semantics="2024"), doc) == expected[in_2024]
 
 
 def test_short_line_ratio_limit_and_length():
-    doc = "Yes, it is.\nNo.\n" + "\n".join(SENTENCES[:2])  # 2 of 4 short: 0.5 < 0.67
+    doc = "Yes, it is.\nNo.\n" + "\n".join(SENTENCES[:2])  # 2 of 4 short: 0.5
     assert reason(FineWebQualityFilter(), doc) is None
-    assert reason(FineWebQualityFilter(short_line_thr=0.5), doc) == "fineweb_short_line_ratio"
-    # a line of exactly short_line_length characters is short
-    assert reason(FineWebQualityFilter(short_line_length=11, short_line_thr=0.5), doc) == (
+    assert reason(FineWebQualityFilter(short_line_thr=0.5), doc) is None  # 0.5 is not > 0.5
+    assert reason(FineWebQualityFilter(short_line_thr=0.5, semantics="2024"), doc) == (
+        "fineweb_short_line_ratio"  # 2024: >=
+    )
+    assert reason(FineWebQualityFilter(short_line_thr=0.49), doc) == "fineweb_short_line_ratio"
+    # a line of exactly short_line_length characters is short: "Yes, it is." has 11
+    assert reason(FineWebQualityFilter(short_line_length=11, short_line_thr=0.3), doc) == (
+        "fineweb_short_line_ratio"  # 2 of 4
+    )
+    assert reason(FineWebQualityFilter(short_line_length=10, short_line_thr=0.3), doc) is None
+
+
+def test_blank_lines_are_dropped_but_counted_as_lines_in_2024():
+    # 3 text lines and 2 blank lines. Current: 3 lines, 0 short, 3 of 3 end in punctuation.
+    # 2024: 5 lines, 2 short (the blank ones), 3 of 5 end in punctuation.
+    doc = "\n\n".join(SENTENCES[:3])
+    for semantics in ("2025", "2024"):
+        assert reason(FineWebQualityFilter(semantics=semantics), doc) is None
+    assert reason(FineWebQualityFilter(short_line_thr=0.39), doc) is None
+    assert reason(FineWebQualityFilter(short_line_thr=0.39, semantics="2024"), doc) == (
         "fineweb_short_line_ratio"
     )
-    assert reason(FineWebQualityFilter(short_line_length=2, short_line_thr=0.5), doc) is None
-
-
-def test_blank_lines_count_as_lines_but_never_as_duplicates():
-    # 3 text lines and 2 blank lines: 2 of 5 are short (blank), 3 of 5 end in a stop char.
-    doc = "\n\n".join(SENTENCES[:3])
-    assert reason(FineWebQualityFilter(), doc) is None
-    assert reason(FineWebQualityFilter(short_line_thr=0.4), doc) == "fineweb_short_line_ratio"
-    assert reason(FineWebQualityFilter(line_punct_thr=0.6), doc) == "fineweb_line_punct_ratio"
+    assert reason(FineWebQualityFilter(line_punct_thr=0.7), doc) is None
+    assert reason(FineWebQualityFilter(line_punct_thr=0.7, semantics="2024"), doc) == (
+        "fineweb_line_punct_ratio"
+    )
+    # blank lines are never duplicates, in both
+    assert reason(FineWebQualityFilter(semantics="2024"), doc + "\n\n\n") is None
 
 
 def test_char_dup_ratio_hand_computed():
     doc = "\n".join([*SENTENCES, SENTENCES[0]])
     # the repeated line has 99 characters; the text has 615 - 5 line breaks = 610 characters
     assert (len(SENTENCES[0]), len(doc) - doc.count("\n")) == (99, 610)
-    assert reason(FineWebQualityFilter(char_duplicates_ratio=99 / 610), doc) == (
-        "fineweb_char_dup_ratio"  # >= is rejected, as in datatrove
+    at_limit = {"char_duplicates_ratio": 99 / 610}
+    assert reason(FineWebQualityFilter(**at_limit), doc) is None  # not > the limit
+    assert reason(FineWebQualityFilter(**at_limit, semantics="2024"), doc) == (
+        "fineweb_char_dup_ratio"  # 2024: >=
     )
-    assert reason(FineWebQualityFilter(char_duplicates_ratio=0.2), doc) is None
+    assert reason(FineWebQualityFilter(char_duplicates_ratio=0.16), doc) == (
+        "fineweb_char_dup_ratio"
+    )
 
 
-def test_crlf_reads_like_lf():
-    docs = ["\n".join(SENTENCES), "\n".join(long_lines(5))]
-    crlf = [d.replace("\n", "\r\n") for d in docs]
-    assert reasons(FineWebQualityFilter(), crlf) == reasons(FineWebQualityFilter(), docs)
-    assert reasons(FineWebQualityFilter(), crlf) == [None, "fineweb_line_punct_ratio"]
+def test_crlf_lines_end_in_a_carriage_return_as_in_datatrove():
+    doc = "\n".join(long_lines(10, "."))
+    assert reason(FineWebQualityFilter(), doc) is None
+    assert reason(FineWebQualityFilter(), doc.replace("\n", "\r\n")) == (
+        "fineweb_line_punct_ratio"  # 1 of 10 lines ends in '.', the others in '\r'
+    )
 
 
-def test_token_counts_match_str_split():
-    texts = ["", "  a  b ", "a\u3000b\x1cc\x85d\u2028e", "😀 é x\n\ny", GOOD]
-    counts = token_counts(*string_buffers(pa.array(texts)), char_table())
-    assert counts.tolist() == [len(t.split()) for t in texts]
+def test_token_counts_are_word_tokens():
+    texts = ["", "  a  b ", "a\u3000b\x1cc\x85d\u2028e", "😀 é x\n\ny", "don't (stop).", GOOD]
+    counts = token_counts(*string_buffers(pa.array(texts)), token_table(), *special_cases())
+    assert counts.tolist() == [len(split_words(t)) for t in texts]
+    assert counts.tolist()[:5] == [0, 2, 5, 4, 6]
 
 
 def test_empty_and_null_texts():
-    batch = pa.RecordBatch.from_pylist([{"text": ""}, {"text": None}, {"text": GOOD}])
-    assert FineWebQualityFilter().reject_reasons(batch) == [
-        "fineweb_line_punct_ratio",
-        "fineweb_line_punct_ratio",
-        None,
-    ]
+    batch = pa.RecordBatch.from_pylist(
+        [{"text": ""}, {"text": None}, {"text": " \n\t\n"}, {"text": GOOD}]
+    )
+    assert FineWebQualityFilter().reject_reasons(batch) == ["fineweb_empty"] * 3 + [None]
+    assert FineWebQualityFilter(semantics="2024").reject_reasons(batch) == [
+        "fineweb_line_punct_ratio"
+    ] * 3 + [None]
 
 
 @pytest.mark.parametrize(
@@ -141,6 +178,8 @@ def test_empty_and_null_texts():
         {"char_duplicates_ratio": "0.01"},
         {"new_line_ratio": -1},
         {"line_punct_exclude_zero": 1},
+        {"semantics": "2026"},
+        {"semantics": 2024},
     ],
 )
 def test_check_params_rejects(params):
@@ -154,6 +193,7 @@ def test_params_round_trip_and_registry():
     assert type(stage)(**stage.get_params()).get_params() == stage.get_params()
     assert get("fineweb_quality") is FineWebQualityFilter
     assert stage.reason_names() == list(REASONS)
+    assert FineWebQualityFilter(semantics="2024").reason_names() == list(REASONS[1:])
 
 
 def test_real_data_reasons_are_documented_and_noisy_text_is_rejected_more():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 
 import pyarrow as pa
@@ -13,14 +12,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dataprep.errors import ConfigError
-from dataprep.quality.gopher import (
-    BULLETS,
-    QUALITY_REASONS,
-    GopherQualityFilter,
-    _quality_counts,
+from dataprep.quality.char_classes import (
+    DT_PUNCTUATION,
+    DT_TERMINAL,
+    T_DT_PUNCT,
+    T_DT_TERMINAL,
+    token_table,
 )
+from dataprep.quality.gopher import QUALITY_REASONS, GopherQualityFilter, quality_counts
 from dataprep.quality.gopher_repetition import GopherRepetitionFilter
-from dataprep.quality.text_stats import char_table, lower_table, repetition_counts
+from dataprep.quality.text_stats import repetition_counts
+from dataprep.quality.word_tokens import hash_set, special_cases, split_words
 from dataprep.registry import get
 from dataprep.stage import REJECT_REASON, REJECT_STAGE, RunContext
 from dataprep.strings import string_buffers
@@ -38,21 +40,21 @@ def test_good_document_passes_every_rule():
 
 
 BULLET_DOC = "\n".join(f"- the {w} and the pear are sweet fruits" for w in "abcdefgh")
-LONG_WORDS = "extraordinarily incomprehensible considerations of " * 15  # mean length 11.75
+LONG_WORDS = "extraordinarily incomprehensible considerations to " * 15 + "of"  # mean 11.9
 
 
 @pytest.mark.parametrize(
     ("doc", "expected", "param"),
     [
         ("The cat sat on the mat and then it went to sleep.", "gopher_short_doc", "min_doc_words"),
-        ("the word " * 50_001, "gopher_long_doc", "max_doc_words"),
+        ("the word to " * 33_334, "gopher_long_doc", "max_doc_words"),
         ("a b c to be of the and I a " * 6, "gopher_below_avg_word_length", "min_avg_word_length"),
         (LONG_WORDS, "gopher_above_avg_word_length", "max_avg_word_length"),
-        # 10 '#' in 94 tokens: 0.106 > 0.1
-        (GOOD + " #news" * 10, "gopher_symbol_word_ratio", "max_symbol_word_ratio"),
-        # 10 ellipses in 94 tokens, none at a line end
+        # 12 '#' in 117 tokens ("#news" is two): 0.103 > 0.1
+        (GOOD + " #news" * 12, "gopher_symbol_word_ratio", "max_symbol_word_ratio"),
+        # 12 ellipses in 117 tokens ("Wait..." is two), none at a line end
         (
-            GOOD.replace("Today", "Wait... " * 10 + "Today"),
+            GOOD.replace("Today", "Wait... " * 12 + "Today"),
             "gopher_symbol_word_ratio",
             "max_symbol_word_ratio",
         ),
@@ -81,33 +83,42 @@ def test_words_exclude_punctuation_only_tokens():
     assert reason(GopherQualityFilter(min_stop_words=None), doc + " house") is None
 
 
-def test_word_length_strips_outer_punctuation():
-    # "(cat)," is the 3-letter word "cat": mean length exactly 3 is not below 3.
-    doc = "(cat), " * 50 + "the the"
-    assert reason(GopherQualityFilter(), doc) is None
+def test_word_length_counts_words_without_their_punctuation_tokens():
+    # "(cat)," is the tokens ( cat ) , : the word "cat"; mean length exactly 3 is not below 3.
+    doc = "(cat), " * 50 + "the and"
+    assert split_words("(cat),") == ["(", "cat", ")", ","]
+    assert reason(GopherQualityFilter(min_alpha_words_ratio=None), doc) is None
     assert reason(GopherQualityFilter(), "(ca), " * 50) == "gopher_below_avg_word_length"
 
 
 def test_line_ratio_limits_are_exclusive():
-    # 3 of 10 non-blank lines end with an ellipsis: 0.3 is not above 0.3; 4 of 10 is.
+    # 3 of 10 lines end with an ellipsis: 0.3 is not above 0.3; 4 of 10 is.
     lines = [
         f"This is line number {i} of the long and winding story about the sea" for i in range(10)
     ]
-    at_limit = "\n\n".join(line + ("..." if i < 3 else ".") for i, line in enumerate(lines))
-    above = "\n\n".join(line + ("..." if i < 4 else ".") for i, line in enumerate(lines))
+    at_limit = "\n".join(line + ("..." if i < 3 else ".") for i, line in enumerate(lines))
+    above = "\n".join(line + ("..." if i < 4 else ".") for i, line in enumerate(lines))
     assert reason(GopherQualityFilter(), at_limit) is None
     assert reason(GopherQualityFilter(), above) == "gopher_ellipsis_lines"
 
 
-def test_blank_lines_do_not_dilute_bullet_ratio():
-    doc = "\n\n".join(f"• the {w} and the pear are sweet fruits" for w in "abcdefgh")
-    assert reason(GopherQualityFilter(), doc) == "gopher_bullet_lines"
+def test_blank_lines_count_in_line_ratios_as_in_datatrove():
+    # 8 bullet lines of 15 (7 blank): 0.53, not above 0.9; without the blank lines 8 of 8.
+    lines = [f"• the {w} and the pear are sweet fruits" for w in "abcdefgh"]
+    assert reason(GopherQualityFilter(), "\n\n".join(lines)) is None
+    assert reason(GopherQualityFilter(), "\n".join(lines)) == "gopher_bullet_lines"
+    # only '•' and '-' are bullets, after leading whitespace
+    assert reason(GopherQualityFilter(), "\n".join("  - " + line[2:] for line in lines)) == (
+        "gopher_bullet_lines"
+    )
+    assert reason(GopherQualityFilter(), "\n".join("* " + line[2:] for line in lines)) is None
 
 
-def test_stop_words_are_case_insensitive_and_configurable():
+def test_stop_words_are_case_sensitive_and_configurable():
     doc = "Quick brown foxes jump over lazy dogs. " * 9
-    assert reason(GopherQualityFilter(), "The " + doc + " THE") is None
-    assert reason(GopherQualityFilter(stop_words=["quick"]), doc) is None
+    assert reason(GopherQualityFilter(), "The " + doc + " THE To") == "gopher_stop_words"
+    assert reason(GopherQualityFilter(), "the " + doc + " to") is None
+    assert reason(GopherQualityFilter(stop_words=["Quick", "lazy"]), doc) is None
     assert reason(GopherQualityFilter(min_stop_words=None), doc) is None
 
 
@@ -121,7 +132,8 @@ def test_empty_and_null_texts():
     stage = GopherQualityFilter()
     batch = pa.RecordBatch.from_pylist([{"text": ""}, {"text": None}, {"text": GOOD}])
     assert stage.reject_reasons(batch) == ["gopher_short_doc", "gopher_short_doc", None]
-    assert reason(GopherQualityFilter(min_doc_words=None), "") == "gopher_below_avg_word_length"
+    # no words: the mean word length is undefined and passes; 0 of 0 tokens hold a letter
+    assert reason(GopherQualityFilter(min_doc_words=None), "") == "gopher_alpha_words"
     assert reason(GopherRepetitionFilter(), "") is None
 
 
@@ -174,7 +186,11 @@ def test_params_round_trip_and_registry(cls):
 
 def test_every_rule_can_be_turned_off():
     quality = GopherQualityFilter(
-        **{name: None for name in GopherQualityFilter.param_names() if name != "stop_words"}
+        **{
+            name: None
+            for name in GopherQualityFilter.param_names()
+            if name not in ("stop_words", "semantics")
+        }
     )
     repetition = GopherRepetitionFilter(**dict.fromkeys(GopherRepetitionFilter.param_names()))
     for stage in (quality, repetition):
@@ -198,19 +214,14 @@ def test_other_text_column_and_sliced_batches():
 
 # -------------------------------------------------- kernels against plain-Python references
 
-_PUNCT = [c for c in map(chr, range(0x20000)) if unicodedata.category(c)[0] in "PS"]
-_BMP = "".join(re.escape(c) for c in _PUNCT if c <= "\uffff")
-_ALL = "".join(re.escape(c) for c in _PUNCT)
-# The same pattern twice: one made of BMP characters only compiles to a much faster matcher.
-_WORD_BMP = re.compile(rf"[^\s{_BMP}](?:\S*[^\s{_BMP}])?")
-_WORD_ALL = re.compile(rf"[^\s{_ALL}](?:\S*[^\s{_ALL}])?")
 _STOP = {"the", "be", "to", "of", "and", "that", "have", "with"}
 
 
-def reference_quality_counts(text):
-    words = (_WORD_BMP if max(text, default="") <= "\uffff" else _WORD_ALL).findall(text)
-    tokens = text.split()
-    lines = [line for line in map(str.strip, text.splitlines()) if line]
+def reference_quality_counts(text, punctuation=DT_PUNCTUATION + DT_TERMINAL):
+    """datatrove's GopherQualityFilter statistics, in plain Python over split_words."""
+    tokens = split_words(text)
+    words = [t for t in tokens if any(c not in punctuation for c in t)]
+    lines = text.splitlines()
     return [
         len(tokens),
         len(words),
@@ -219,34 +230,24 @@ def reference_quality_counts(text):
         text.count("...") + text.count("…"),
         sum(any(c.isalpha() for c in t) for t in tokens),
         len(lines),
-        sum(line.startswith(tuple(BULLETS)) for line in lines),
-        sum(line.endswith(("...", "…")) for line in lines),
-        sum(w.lower() in _STOP for w in words),
+        sum(s.lstrip().startswith("•") or s.lstrip().startswith("-") for s in lines),
+        sum(s.rstrip().endswith("...") or s.rstrip().endswith("…") for s in lines),
+        len(_STOP & set(tokens)),
+        sum(t in _STOP for t in tokens),
     ]
 
 
-def kernel_quality_counts(texts):
-    stage = GopherQualityFilter()
-    stop_chars, stop_offsets = stage._stop_word_arrays()
-    bullets = pa.array([ord(c) for c in BULLETS], pa.int64()).to_numpy()
+def kernel_quality_counts(texts, flags=T_DT_PUNCT | T_DT_TERMINAL):
     data, offsets = string_buffers(pa.array(texts, pa.string()))
-    counts = _quality_counts(
-        data, offsets, char_table(), lower_table(), bullets, stop_chars, stop_offsets
-    )
+    stops = hash_set(sorted(_STOP))
+    counts = quality_counts(data, offsets, token_table(), *special_cases(), stops, flags)
     return counts.tolist()
 
 
 def reference_repetition(text, max_n):
-    paras, current = [], []
-    for line in text.splitlines(keepends=True):
-        if line.strip():
-            current.append(line)
-        elif current:
-            paras.append("".join(current).strip())
-            current = []
-    if current:
-        paras.append("".join(current).strip())
-    lines = [line for line in map(str.strip, text.splitlines()) if line]
+    """datatrove's GopherRepetitionFilter statistics, in plain Python over split_words."""
+    paras = re.split(r"\n{2,}", text.strip())
+    lines = re.split("\n+", text)
 
     def dups(items):
         seen, count, chars = set(), 0, 0
@@ -256,12 +257,15 @@ def reference_repetition(text, max_n):
             seen.add(item)
         return [count, chars]
 
-    words = text.split()
+    words = split_words(text)
     top, dup = [0], [0]
     for n in range(1, max_n + 1):
         grams = [" ".join(words[i : i + n]) for i in range(len(words) - n + 1)]
-        best = max(Counter(grams).items(), key=lambda kv: kv[1], default=("", 0))
-        top.append(len(best[0]) * best[1] if best[1] >= 2 else 0)
+        top.append(
+            len(Counter(grams).most_common(1)[0][0]) * Counter(grams).most_common(1)[0][1]
+            if grams
+            else 0
+        )
         seen, i, total = set(), 0, 0
         while i < len(words) - n + 1:
             if grams[i] in seen:
@@ -288,6 +292,13 @@ _PIECES = [
     "…",
     "-",
     "• x",
+    "don't",
+    "(",
+    "),",
+    "Mr.",
+    "well-known",
+    "।",
+    "‼",
     "42",
     "a",
     "bb",
@@ -309,7 +320,11 @@ _PIECES = [
 def test_kernels_match_python_reference(docs):
     texts = ["".join(doc) for doc in docs]
     assert kernel_quality_counts(texts) == [reference_quality_counts(t) for t in texts]
-    base, top, dup = repetition_counts(*string_buffers(pa.array(texts)), char_table(), 6)
+    assert kernel_quality_counts(texts, T_DT_PUNCT) == [
+        reference_quality_counts(t, DT_PUNCTUATION) for t in texts
+    ]
+    tables = token_table(), *special_cases()
+    base, top, dup = repetition_counts(*string_buffers(pa.array(texts)), *tables, 6)
     for i, text in enumerate(texts):
         assert (base[i].tolist(), top[i].tolist(), dup[i].tolist()) == reference_repetition(text, 6)
 
@@ -323,7 +338,8 @@ def test_real_data_kernels_match_reference_and_reasons_are_documented():
     ]
     docs += [d["text"] for d in load_shared("web_samples/web_samples.jsonl.gz")]
     assert kernel_quality_counts(docs) == [reference_quality_counts(t) for t in docs]
-    base, top, dup = repetition_counts(*string_buffers(pa.array(docs)), char_table(), 10)
+    tables = token_table(), *special_cases()
+    base, top, dup = repetition_counts(*string_buffers(pa.array(docs)), *tables, 10)
     for i in range(0, len(docs), 25):  # every 25th document: the reference is slow
         expected = reference_repetition(docs[i], 10)
         assert (base[i].tolist(), top[i].tolist(), dup[i].tolist()) == expected

@@ -6,11 +6,11 @@ from dataprep.quality.text_stats import (
     PUNCT,
     SPACE,
     char_table,
-    decode,
     first_failures,
     lower_table,
     ratio,
 )
+from dataprep.quality.word_tokens import decode
 
 
 def test_decode_reads_one_to_four_byte_characters():
