@@ -83,7 +83,18 @@ def _commit(code: Path) -> str | None:
         ["git", "-C", str(code), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
     )
     dirty = subprocess.run(
-        ["git", "-C", str(code), "status", "--porcelain", "--untracked-files=no"],
+        # Results of other benchmarks written in the same session do not make the code dirty.
+        [
+            "git",
+            "-C",
+            str(code),
+            "status",
+            "--porcelain",
+            "--untracked-files=no",
+            "--",
+            ".",
+            ":!benchmarks/results",
+        ],
         capture_output=True,
         text=True,
     ).stdout.strip()

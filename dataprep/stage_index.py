@@ -17,7 +17,7 @@ SOURCES = {
     "dataprep.quality.char_classes": "0bc57db0dc330683",
     "dataprep.quality.classifier": "5a7e5eefead81043",
     "dataprep.quality.fineweb": "16d67608b9aea541",
-    "dataprep.quality.gopher": "da08aa681ae4bdd2",
+    "dataprep.quality.gopher": "804014dd8bdda380",
     "dataprep.quality.gopher_repetition": "f781bdc46592f93c",
     "dataprep.quality.language": "57edb2ecdbf557d8",
     "dataprep.quality.simple": "1bbf6842297aebf1",

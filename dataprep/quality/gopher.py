@@ -44,7 +44,8 @@ such scripts, the rule of ``dataprep.scripts``) have no whitespace words, so for
 - the word count of rules 1-2 and the denominator of rule 5 are *word units*
   (``dataprep.scripts.word_units``): one per letter of an unspaced script plus one per
   whitespace token without such a letter;
-- rules 3-4 (mean word length) and 9 (stop words: the defaults are English) are skipped.
+- rules 3-4 (mean word length), 8 (alpha tokens: an unspaced text's tokens are long runs of
+  letters, split at symbols) and 9 (stop words: the defaults are English) are skipped.
 
 datatrove instead takes a ``language`` and splits words with that language's tokenizer (e.g.
 jieba for Chinese, which gives about 1.5 characters per word) and its stop words; dataprep needs
@@ -278,6 +279,7 @@ class GopherQualityFilter(Filter):
             symbol_base = np.where(unspaced, n_words, tokens)
             avg = np.where(unspaced, np.nan, avg)
             stops_found = np.where(unspaced, np.iinfo(np.int64).max, stops_found)
+            alpha = np.where(unspaced, tokens, alpha)  # rule 8 passes: runs of letters as tokens
         symbol = self.max_symbol_word_ratio
         if symbol is not None:
             symbol = (ratio(hashes, symbol_base) > symbol) | (ratio(ellipses, symbol_base) > symbol)
