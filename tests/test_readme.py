@@ -233,3 +233,13 @@ def test_quality_rules_peer_agreement_table_in_the_readme_comes_from_the_committ
     for result in report["filters"].values():
         parts = ("both_keep", "both_reject", "only_dataprep_rejects", "only_datatrove_rejects")
         assert sum(result[part] for part in parts) == result["documents"]
+
+
+def test_tokenize_speed_in_the_readme_comes_from_the_committed_json():
+    import sys
+
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from bench_tokenize import summary
+
+    report = json.loads((REPO / "benchmarks/results/tokenize.json").read_text())
+    assert summary(report) in " ".join((REPO / "README.md").read_text().split())
