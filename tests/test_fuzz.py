@@ -163,8 +163,9 @@ def check_transform(name, records):
     first = run_stage(make_stage(name), batch, batch_rows=4)
     second = run_stage(pickle.loads(pickle.dumps(make_stage(name))), batch, batch_rows=4)
     assert first.num_rows == batch.num_rows
+    rewritten = {"text"} if make_stage(name).kind == "modifier" else set()  # a modifier's job
     for column in batch.schema.names:
-        if column not in (REJECT_STAGE, REJECT_REASON):
+        if column not in (REJECT_STAGE, REJECT_REASON, *rewritten):
             assert first.column(column).equals(batch.column(column)), column
     assert ipc_bytes(first) == ipc_bytes(second)  # equal, NaN scores included
 
