@@ -35,7 +35,6 @@ import functools
 import numba as nb
 import numpy as np
 
-from dataprep.hashing import FNV_OFFSET, FNV_PRIME, mix
 from dataprep.quality.char_classes import (
     T_ALPHA,
     T_CURRENCY,
@@ -52,41 +51,8 @@ from dataprep.quality.char_classes import (
     token_table,
 )
 from dataprep.quality.spacy_exceptions import exceptions
-
-
-@nb.njit(inline="always")
-def decode(data, i):
-    """(code point, byte width) of the UTF-8 character starting at data[i]."""
-    b = np.int64(data[i])
-    if b < 0x80:
-        return b, 1
-    if b < 0xE0:
-        return ((b & 0x1F) << 6) | (np.int64(data[i + 1]) & 0x3F), 2
-    if b < 0xF0:
-        return (
-            ((b & 0x0F) << 12) | ((np.int64(data[i + 1]) & 0x3F) << 6) | (data[i + 2] & 0x3F)
-        ), 3
-    return (
-        ((b & 0x07) << 18)
-        | ((np.int64(data[i + 1]) & 0x3F) << 12)
-        | ((np.int64(data[i + 2]) & 0x3F) << 6)
-        | (np.int64(data[i + 3]) & 0x3F)
-    ), 4
-
-
-@nb.njit(inline="always")
-def span_hash(cps, lo, hi):
-    """64-bit hash of the code points cps[lo:hi]."""
-    h = FNV_OFFSET
-    for k in range(lo, hi):
-        h = (h ^ np.uint64(cps[k])) * FNV_PRIME
-    return mix(h, np.uint64(hi - lo))
-
-
-def hash_set(words: list[str]) -> np.ndarray:
-    """Sorted span_hash values of ``words``, for ``_member``."""
-    hashes = [span_hash(np.array([ord(c) for c in word], np.int32), 0, len(word)) for word in words]
-    return np.unique(np.array(hashes, np.uint64))
+from dataprep.quality.span_hashes import find, hash_set, member, span_hash
+from dataprep.scripts import decode_utf8 as decode
 
 
 @functools.cache
@@ -101,27 +67,6 @@ def special_cases() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         h = span_hash(np.array([ord(c) for c in text], np.int32), 0, len(text))
         lengths[order[int(h)], : len(parts)] = parts
     return hashes, lengths, hash_set(UNITS)
-
-
-@nb.njit(inline="always")
-def find(cps, lo, hi, hashes):
-    """Index of cps[lo:hi] in the sorted hash set, or -1."""
-    if hi <= lo or len(hashes) == 0:
-        return -1
-    h = span_hash(cps, lo, hi)
-    a, b = 0, len(hashes)
-    while a < b:  # binary search (numba's np.searchsorted is much slower on a scalar)
-        m = (a + b) >> 1
-        if hashes[m] < h:
-            a = m + 1
-        else:
-            b = m
-    return a if a < len(hashes) and hashes[a] == h else -1
-
-
-@nb.njit(inline="always")
-def _member(cps, lo, hi, hashes):
-    return find(cps, lo, hi, hashes) >= 0
 
 
 @nb.njit(inline="always")
@@ -179,7 +124,7 @@ def _suffix_len(cps, lo, hi, table, units):
     if lo <= d < hi - 1:
         p = d + 1
         c = cps[p]
-        if (p == hi - 1 and (c == 43 or _is(table, c, T_CURRENCY))) or _member(cps, p, hi, units):
+        if (p == hi - 1 and (c == 43 or _is(table, c, T_CURRENCY))) or member(cps, p, hi, units):
             best = min(best, p)
     return hi - best
 
@@ -348,15 +293,15 @@ def tokenize(cps, n, table, specials, special_lengths, units, tok_lo, tok_hi, su
         n_suffix = 0
         # suffix k spans suffix_lo[k] .. (suffix_lo[k - 1] or the chunk end)
         while lo < hi:
-            if _member(cps, lo, hi, specials):
+            if member(cps, lo, hi, specials):
                 break
             pre = _prefix_len(cps, lo, hi, table)
-            if pre and lo + pre < hi and _member(cps, lo + pre, hi, specials):
+            if pre and lo + pre < hi and member(cps, lo + pre, hi, specials):
                 count = _emit(tok_lo, tok_hi, count, lo, lo + pre)
                 lo += pre
                 break
             suf = _suffix_len(cps, lo + pre, hi, table, units) if lo + pre < hi else 0
-            if suf and hi - suf > lo and _member(cps, lo, hi - suf, specials):
+            if suf and hi - suf > lo and member(cps, lo, hi - suf, specials):
                 suffix_lo[n_suffix] = hi - suf
                 n_suffix += 1
                 hi -= suf
